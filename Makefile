@@ -1,0 +1,61 @@
+# platform_ops.admin — development entry points. `make demo` and `make test` do all set-up.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+BUILD := $(CURDIR)/.build
+COLLECTIONS := $(BUILD)/collections
+SANITY_ROOT := $(BUILD)/src/ansible_collections/platform_ops/admin
+
+# Ansible run by make uses the virtual environment's Python (it has requests) and the collection
+# as installed from the built tarball.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
+export ANSIBLE_LOCALHOST_WARNING := 0
+export ANSIBLE_INVENTORY_UNPARSED_WARNING := 0
+export ANSIBLE_RETRY_FILES_ENABLED := 0
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test venv install pytest sanity lint changelog-lint clean
+
+demo: install
+	bash tools/demo.sh
+
+test: install pytest sanity lint changelog-lint
+
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Build the collection tarball (honouring build_ignore) and install it, as a user would.
+install: venv
+	rm -rf $(BUILD)/dist $(COLLECTIONS)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(BUILD)/dist/platform_ops-admin-*.tar.gz
+
+# Unit tests and the integration playbooks against the simulators, in one pytest run.
+pytest: install
+	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest tests/unit tests/integration
+
+# ansible-test wants the collection under ansible_collections/<namespace>/<name>: copy the files git
+# knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this
+# checkout, ansible-test would otherwise list files through our git, which ignores .build/).
+sanity: venv
+	$(BIN)/python tools/ansible_test_offline.py
+	rm -rf $(BUILD)/src
+	mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && git init -q && git add -A
+	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+lint: install
+	$(BIN)/ansible-lint --offline --profile production demo $(wildcard roles)
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+clean:
+	rm -rf $(BUILD) $(VENV) tests/output

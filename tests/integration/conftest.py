@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Real ``ansible-playbook`` runs against the simulators.
+
+The collection is built and installed once per session (``ansible-galaxy collection build`` and
+``install``), unless ``PLATFORM_OPS_COLLECTIONS_PATH`` names a collections path where ``make`` has
+installed it already. Simulators run in this process over TLS with a throwaway CA, so tests can
+read their request logs directly.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from simulators.arcgis import ArcGISSimulator
+from simulators.base import LocalCA, SimServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+
+
+def _tool(name):
+    return shutil.which(name, path=BIN) or shutil.which(name)
+
+
+@pytest.fixture(scope='session')
+def collections_path(tmp_path_factory):
+    given = os.environ.get('PLATFORM_OPS_COLLECTIONS_PATH')
+    if given:
+        return given
+    work = tmp_path_factory.mktemp('collection')
+    subprocess.run([_tool('ansible-galaxy'), 'collection', 'build', ROOT, '--output-path', str(work), '--force'],
+                   check=True, capture_output=True)
+    tarball = glob.glob(str(work / 'platform_ops-admin-*.tar.gz'))[0]
+    target = work / 'collections'
+    subprocess.run([_tool('ansible-galaxy'), 'collection', 'install', tarball, '-p', str(target), '--force'],
+                   check=True, capture_output=True)
+    return str(target)
+
+
+@pytest.fixture(scope='session')
+def tls(tmp_path_factory):
+    ca = LocalCA()
+    ca.ca_file = ca.write_ca(tmp_path_factory.mktemp('tls') / 'ca.pem')
+    return ca
+
+
+class Served:
+    """A running simulator and what tasks need to reach it."""
+
+    def __init__(self, server, ca_file):
+        self.server = server
+        self.sim = server.simulator
+        self.url = server.url
+        self.ca_file = ca_file
+
+
+@pytest.fixture(scope='session')
+def arcgis_server(tls):
+    with SimServer(ArcGISSimulator(), tls=tls) as server:
+        yield server
+
+
+@pytest.fixture
+def arcgis(arcgis_server, tls):
+    arcgis_server.simulator.reset()
+    return Served(arcgis_server, tls.ca_file)
+
+
+class Run:
+    def __init__(self, completed, result):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.result = result
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+
+class Ansible:
+    """Runs playbooks with the installed collection."""
+
+    def __init__(self, collections, workdir):
+        self.collections = collections
+        self.workdir = workdir
+        self.count = 0
+
+    def env(self, extra=None):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(('ARCGIS_', 'HUAWEICLOUD_', 'ECE_', 'ANSIBLE_'))}
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=self.collections,
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_FORCE_COLOR='0',
+            ANSIBLE_RETRY_FILES_ENABLED='0',
+            ANSIBLE_LOCALHOST_WARNING='0',
+            ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+            ANSIBLE_HOME=str(self.workdir / 'ansible-home'),
+            ANSIBLE_LOCAL_TEMP=str(self.workdir / 'ansible-tmp'),
+            PATH=BIN + os.pathsep + os.environ.get('PATH', ''),
+        )
+        env.update(extra or {})
+        return env
+
+    def playbook(self, path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, result_file=None):
+        command = [_tool('ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(path)]
+        if extra_vars:
+            command += ['-e', json.dumps(extra_vars)]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        if verbosity:
+            command.append('-' + 'v' * verbosity)
+        completed = subprocess.run(command, cwd=str(self.workdir), env=self.env(env), capture_output=True,
+                                   text=True, timeout=600, check=False)
+        result = None
+        if result_file and os.path.exists(result_file):
+            with open(result_file, encoding='utf-8') as handle:
+                result = json.load(handle)
+        return Run(completed, result)
+
+    def module(self, name, args, check=False, diff=False, verbosity=0, env=None):
+        """Run one module task; ``Run.result`` is what the task registered (failed or not)."""
+        self.count += 1
+        out = self.workdir / ('result-%d.json' % self.count)
+        play = [{
+            'name': 'Run %s' % name,
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'tasks': [
+                {'name': 'Module under test', name: args, 'register': 'result', 'ignore_errors': True},
+                {'name': 'Save the result', 'ansible.builtin.copy': {'content': '{{ result | to_nice_json }}',
+                                                                     'dest': str(out)},
+                 'check_mode': False, 'diff': False},
+            ],
+        }]
+        path = self.workdir / ('play-%d.yml' % self.count)
+        path.write_text(json.dumps(play, indent=1), encoding='utf-8')
+        return self.playbook(path, check=check, diff=diff, verbosity=verbosity, env=env, result_file=str(out))
+
+
+@pytest.fixture
+def ansible(collections_path, tmp_path):
+    return Ansible(collections_path, tmp_path)

@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small framework for stateful vendor API simulators, built on werkzeug.
+
+Every simulator is a WSGI application with:
+
+* vendor routes (a werkzeug ``Map``) served by ``on_<endpoint>`` methods;
+* a request log (method, path, query, headers, body, form, json, client port);
+* fault injection: the next ``count`` requests matching a method and a path pattern get a given
+  status/body/headers, optionally after a delay (or only the delay);
+* a control interface under ``/_sim/`` (never logged): ``GET|DELETE /_sim/requests``,
+  ``POST|DELETE /_sim/faults``, ``GET|POST /_sim/state`` and ``POST /_sim/reset``.
+
+Servers bind to 127.0.0.1 on a free port, in a daemon thread, optionally over TLS (cheroot serves the
+werkzeug application, because it keeps connections alive).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+
+import trustme
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
+
+CONTROL_PREFIX = '/_sim/'
+
+
+class Fault:
+    """An injected answer for the next ``count`` matching requests."""
+
+    def __init__(self, path='.*', method=None, status=None, body=None, headers=None, delay=0.0, count=1):
+        self.pattern = re.compile(path)
+        self.method = method.upper() if method else None
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+        self.delay = float(delay or 0.0)
+        self.count = int(count)
+
+    def matches(self, request):
+        return (self.count != 0 and (self.method is None or self.method == request.method)
+                and self.pattern.search(request.path) is not None)
+
+    def as_dict(self):
+        return dict(path=self.pattern.pattern, method=self.method, status=self.status, body=self.body,
+                    headers=self.headers, delay=self.delay, count=self.count)
+
+
+def json_response(payload, status=200, headers=None):
+    return Response(json.dumps(payload), status=status, headers=headers, mimetype='application/json')
+
+
+class Simulator:
+    """Base class: subclasses set ``name`` and ``url_map`` and implement ``on_<endpoint>`` handlers,
+    ``reset_state`` and ``seed``."""
+
+    name = 'simulator'
+    url_map = Map([])
+    #: the base path the vendor API lives under (for building the base URL)
+    base_path = ''
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.requests = []
+        self.faults = []
+        self.reset_state()
+
+    # --- state, overridden by vendors ------------------------------------------------------
+
+    def reset_state(self):
+        """Put the vendor state back to its defaults."""
+
+    def seed(self, data):
+        """Merge seed data into the vendor state."""
+        raise ValueError('%s takes no seed data: %r' % (self.name, sorted(data)))
+
+    def dump_state(self):
+        return {}
+
+    def demo_vars(self):
+        """Extra variables for the demo playbook (credentials the simulator accepts)."""
+        return {}
+
+    # --- control ---------------------------------------------------------------------------
+
+    def reset(self):
+        with self.lock:
+            self.requests = []
+            self.faults = []
+            self.reset_state()
+
+    def add_fault(self, **kwargs):
+        with self.lock:
+            fault = Fault(**kwargs)
+            self.faults.append(fault)
+            return fault
+
+    def clear_log(self):
+        with self.lock:
+            self.requests = []
+
+    def logged(self, method=None, path=None):
+        """The request log, optionally filtered by method and a path regular expression."""
+        with self.lock:
+            entries = list(self.requests)
+        if method:
+            entries = [entry for entry in entries if entry['method'] == method.upper()]
+        if path:
+            pattern = re.compile(path)
+            entries = [entry for entry in entries if pattern.search(entry['path'])]
+        return entries
+
+    def writes(self):
+        """Requests that could change state (anything but GET/HEAD/OPTIONS)."""
+        return [entry for entry in self.logged() if entry['method'] not in ('GET', 'HEAD', 'OPTIONS')]
+
+    # --- WSGI ------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith(CONTROL_PREFIX):
+            response = self._control(request)
+        else:
+            response = self._vendor(request)
+        return response(environ, start_response)
+
+    def _log(self, request, fault):
+        body = request.get_data(cache=True, as_text=True)
+        entry = dict(
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            query={key: request.args.getlist(key) for key in request.args},
+            headers={key.lower(): value for key, value in request.headers.items()},
+            body=body,
+            form={key: request.form.getlist(key) for key in request.form} if request.form else {},
+            json=None,
+            client_port=request.environ.get('REMOTE_PORT'),
+            fault=fault is not None,
+        )
+        if request.mimetype == 'application/json' and body:
+            try:
+                entry['json'] = json.loads(body)
+            except ValueError:
+                pass
+        with self.lock:
+            self.requests.append(entry)
+        return entry
+
+    def _take_fault(self, request):
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(request):
+                    if fault.count > 0:
+                        fault.count -= 1
+                    return fault
+        return None
+
+    def _vendor(self, request):
+        request.get_data(cache=True)
+        fault = self._take_fault(request)
+        self._log(request, fault)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status is not None:
+                body = fault.body
+                if isinstance(body, (dict, list)):
+                    return json_response(body, status=fault.status, headers=fault.headers)
+                headers = {'Content-Type': 'text/plain'}
+                headers.update(fault.headers)
+                return Response(body or '', status=fault.status, headers=headers)
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+            handler = getattr(self, 'on_' + endpoint)
+            with self.lock:
+                return handler(request, **values)
+        except (NotFound, MethodNotAllowed) as error:
+            return self.not_found(request, error)
+        except HTTPException as error:
+            return error.get_response()
+
+    def not_found(self, request, error):
+        """How the vendor answers an unknown path (override for vendor shapes)."""
+        return error.get_response()
+
+    def _control(self, request):
+        what = request.path[len(CONTROL_PREFIX):].strip('/')
+        payload = request.get_json(silent=True) if request.data else None
+        try:
+            if what == 'requests' and request.method == 'GET':
+                return json_response({'requests': self.logged()})
+            if what == 'requests' and request.method == 'DELETE':
+                self.clear_log()
+                return json_response({})
+            if what == 'faults' and request.method == 'POST':
+                return json_response(self.add_fault(**(payload or {})).as_dict())
+            if what == 'faults' and request.method == 'DELETE':
+                with self.lock:
+                    self.faults = []
+                return json_response({})
+            if what == 'state' and request.method == 'GET':
+                with self.lock:
+                    return json_response(self.dump_state())
+            if what == 'state' and request.method == 'POST':
+                with self.lock:
+                    self.seed(payload or {})
+                    return json_response(self.dump_state())
+            if what == 'reset' and request.method == 'POST':
+                self.reset()
+                return json_response({})
+        except (TypeError, ValueError, KeyError) as error:
+            return json_response({'error': str(error)}, status=400)
+        return json_response({'error': 'unknown control request %s %s' % (request.method, request.path)}, status=404)
+
+
+class SimServer:
+    """A simulator served on 127.0.0.1 (free port) by cheroot, in a daemon thread.
+
+    cheroot keeps HTTP/1.1 connections alive like the vendors' servers do (werkzeug's development
+    server closes every connection), so tests can see whether a client reuses its connections.
+    """
+
+    def __init__(self, simulator, tls=None, port=0, threads=16):
+        self.simulator = simulator
+        self.server = wsgi.Server(('127.0.0.1', port), simulator, numthreads=threads,
+                                  server_name='platform-ops-simulator')
+        if tls is not None:
+            self.server.ssl_adapter = tls.ssl_adapter()
+        self.server.prepare()
+        bound_port = self.server.bind_addr[1]
+        scheme = 'https' if tls is not None else 'http'
+        self.root = '%s://127.0.0.1:%d' % (scheme, bound_port)
+        self.url = self.root + simulator.base_path
+        self.thread = threading.Thread(target=self.server.serve, name='sim-' + simulator.name, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.stop()
+        self.thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class LocalCA:
+    """A throwaway CA (trustme) and a 127.0.0.1/localhost server certificate, kept in a temporary directory."""
+
+    def __init__(self):
+        self.ca = trustme.CA()
+        self.cert = self.ca.issue_cert('127.0.0.1', 'localhost')
+        self._dir = tempfile.TemporaryDirectory(prefix='sim-tls-')  # pylint: disable=consider-using-with
+        self.key_file = os.path.join(self._dir.name, 'server.pem')
+        self.cert.private_key_and_cert_chain_pem.write_to_path(self.key_file)
+
+    def ssl_adapter(self):
+        return BuiltinSSLAdapter(self.key_file, self.key_file)
+
+    def write_ca(self, path):
+        self.ca.cert_pem.write_to_path(str(path))
+        return str(path)

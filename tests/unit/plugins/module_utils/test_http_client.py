@@ -1,0 +1,282 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared HTTP client: retry policy (reads vs writes), redaction, error sentences, JSON decoding."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+
+import pytest
+from werkzeug.routing import Map, Rule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils import http_client as http_utils
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, HttpClient, Redactor
+from ansible_collections.platform_ops.admin.plugins.module_utils.version import COLLECTION_VERSION
+from simulators.base import SimServer, Simulator, LocalCA, json_response
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+class EchoSimulator(Simulator):
+    """Answers every path with a small JSON document; faults do the interesting part."""
+
+    name = 'echo'
+    url_map = Map([Rule('/<path:anything>', endpoint='echo')])
+
+    def on_echo(self, request, anything):
+        return json_response({'path': anything, 'method': request.method})
+
+
+@pytest.fixture(scope='module')
+def server():
+    with SimServer(EchoSimulator()) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(server):
+    server.simulator.reset()
+    return server.simulator
+
+
+def client(server, **kwargs):
+    kwargs.setdefault('retries', 3)
+    return HttpClient(server.url, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch):
+    monkeypatch.setattr(http_utils, 'BACKOFF_FACTOR', 0.01)
+
+
+# --- retry policy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('status', [429, 502, 503, 504])
+def test_read_is_retried_on_transient_status(server, sim, status):
+    sim.add_fault(path='/thing', status=status, count=2)
+    response = client(server).request('GET', 'thing', 'Reading a thing')
+    assert response.json() == {'path': 'thing', 'method': 'GET'}
+    assert len(sim.logged(path='/thing')) == 3
+
+
+@pytest.mark.parametrize('status', [429, 503])
+def test_write_is_retried_when_server_guarantees_it_was_not_applied(server, sim, status):
+    sim.add_fault(path='/thing', method='POST', status=status, count=1)
+    client(server).request('POST', 'thing', 'Changing a thing', data={'a': 1})
+    assert len(sim.logged(method='POST')) == 2
+
+
+@pytest.mark.parametrize('status', [502, 504, 500])
+def test_write_is_not_retried_when_it_may_have_been_applied(server, sim, status):
+    sim.add_fault(path='/thing', method='POST', status=status, body='{"message": "proxy"}', count=5)
+    with pytest.raises(ApiError) as info:
+        client(server).request('POST', 'thing', 'Restarting a thing')
+    assert len(sim.logged(method='POST')) == 1
+    assert info.value.status.startswith(str(status))
+    assert info.value.retries == 0
+
+
+def test_read_is_not_retried_on_500(server, sim):
+    sim.add_fault(path='/thing', status=500, count=5)
+    with pytest.raises(ApiError):
+        client(server).request('GET', 'thing', 'Reading a thing')
+    assert len(sim.logged()) == 1
+
+
+def test_retries_zero_sends_once(server, sim):
+    sim.add_fault(path='/thing', status=503, count=5)
+    with pytest.raises(ApiError) as info:
+        client(server, retries=0).request('GET', 'thing', 'Reading a thing')
+    assert len(sim.logged()) == 1
+    assert '503' in str(info.value)
+
+
+def test_retries_exhausted_reports_the_count(server, sim):
+    sim.add_fault(path='/thing', status=503, count=10)
+    with pytest.raises(ApiError) as info:
+        client(server, retries=2).request('GET', 'thing', 'Reading a thing')
+    assert len(sim.logged()) == 3
+    assert info.value.retries == 2
+    assert str(info.value).endswith('after 2 retries.')
+
+
+def test_retry_after_is_honoured(server, sim):
+    sim.add_fault(path='/thing', status=429, headers={'Retry-After': '1'}, count=1)
+    started = time.monotonic()
+    client(server).request('GET', 'thing', 'Reading a thing')
+    elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 3.0
+    first, second = sim.logged()
+    assert second['time'] - first['time'] >= 0.95
+
+
+def test_retry_after_is_capped(monkeypatch, server, sim):
+    monkeypatch.setattr(http_utils, 'MAX_RETRY_AFTER', 0.2)
+    sim.add_fault(path='/thing', status=503, headers={'Retry-After': '3600'}, count=1)
+    started = time.monotonic()
+    client(server).request('GET', 'thing', 'Reading a thing')
+    assert time.monotonic() - started < 2
+
+
+def test_read_timeout_is_retried_for_reads_only(server, sim):
+    sim.add_fault(path='/slow', delay=0.6, count=1)
+    response = client(server, timeout=0.3).request('GET', 'slow', 'Reading slowly')
+    assert response.status_code == 200
+    assert len(sim.logged(path='/slow')) == 2
+
+    sim.clear_log()
+    sim.add_fault(path='/slow', method='POST', delay=0.6, count=1)
+    with pytest.raises(ApiError) as info:
+        client(server, timeout=0.3).request('POST', 'slow', 'Writing slowly')
+    assert len(sim.logged(path='/slow')) == 1
+    assert 'no answer within 0.3s' in str(info.value)
+    time.sleep(0.4)  # let the server thread finish the delayed answer
+
+
+def _closed_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_connection_refused_is_retried_for_writes_and_reported(monkeypatch):
+    attempts = []
+    original = http_utils.RetryPolicy.increment
+
+    def counting(self, *args, **kwargs):
+        attempts.append(kwargs.get('method') or (args[0] if args else None))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(http_utils.RetryPolicy, 'increment', counting)
+    url = 'http://127.0.0.1:%d' % _closed_port()
+    with pytest.raises(ApiError) as info:
+        HttpClient(url, retries=2).request('POST', 'thing', 'Writing a thing')
+    assert len(attempts) == 3  # the first try and two retries: the request never left
+    assert 'could not connect' in str(info.value) or 'gave up retrying' in str(info.value)
+    assert 'Traceback' not in str(info.value)
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+
+
+def test_tls_verified_by_default_and_ca_path_trusts_private_ca(tmp_path):
+    ca = LocalCA()
+    with SimServer(EchoSimulator(), tls=ca) as server:
+        with pytest.raises(ApiError) as info:
+            HttpClient(server.url, retries=0).request('GET', 'x', 'Reading x')
+        assert 'TLS verification failed' in str(info.value) and 'ca_path' in str(info.value)
+        ca_path = ca.write_ca(tmp_path / 'ca.pem')
+        assert HttpClient(server.url, ca_path=ca_path).request('GET', 'x', 'Reading x').status_code == 200
+        assert HttpClient(server.url, validate_certs=False).request('GET', 'x', 'Reading x').status_code == 200
+
+
+def test_one_pooled_connection_is_reused(server, sim):
+    http = client(server)
+    for _attempt in range(20):
+        http.request('GET', 'thing', 'Reading a thing')
+    ports = {entry['client_port'] for entry in sim.logged()}
+    assert len(ports) == 1
+
+
+def test_user_agent_names_the_collection(server, sim):
+    client(server).request('GET', 'thing', 'Reading a thing')
+    assert sim.logged()[0]['headers']['user-agent'].startswith('platform_ops.admin/%s ' % COLLECTION_VERSION)
+
+
+def test_version_matches_galaxy_yml():
+    with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
+        assert re.search(r'^version: %s$' % re.escape(COLLECTION_VERSION), handle.read(), re.M)
+
+
+# --- errors and JSON ---------------------------------------------------------------------------
+
+
+def test_non_json_502_page_is_quoted_readably_after_retries(server, sim):
+    page = '<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>'
+    sim.add_fault(path='/thing', status=502, body=page, headers={'Content-Type': 'text/html'}, count=10)
+    with pytest.raises(ApiError) as info:
+        client(server, retries=1).request('GET', 'thing', 'Reading a thing')
+    text = str(info.value)
+    assert text.startswith('Reading a thing failed: GET %s/thing answered HTTP 502 Bad Gateway' % server.url)
+    assert "non-JSON body (text/html): '<html><head><title>502 Bad Gateway</title></head> <body>" in text
+    assert text.endswith('after 1 retry.')
+    assert '\n' not in text
+
+
+def test_non_json_success_body_fails_readably(server, sim):
+    sim.add_fault(path='/thing', status=200, body='<html>login page</html>', headers={'Content-Type': 'text/html'})
+    http = client(server)
+    response = http.request('GET', 'thing', 'Reading a thing')
+    with pytest.raises(ApiError) as info:
+        http.json(response, 'Reading a thing')
+    assert "HTTP 200 (non-JSON body (text/html): '<html>login page</html>')" in str(info.value)
+
+
+def test_empty_body_decodes_to_none(server, sim):
+    sim.add_fault(path='/thing', status=204, body='')
+    http = client(server)
+    assert http.json(http.request('POST', 'thing', 'Killing'), 'Killing') is None
+
+
+def test_vendor_error_parser_feeds_the_sentence(server, sim):
+    sim.add_fault(path='/thing', status=400, body={'error_code': 'DCS.4957', 'error_msg': 'Instance busy.'})
+    http = client(server, error_parser=lambda response, body: (body.get('error_code'), body.get('error_msg')))
+    with pytest.raises(ApiError) as info:
+        http.request('POST', 'thing', 'Killing sessions of instance i-1')
+    assert str(info.value) == ('Killing sessions of instance i-1 failed: POST %s/thing answered HTTP 400 Bad Request '
+                               'with error DCS.4957: Instance busy.' % server.url)
+    assert info.value.as_result() == {
+        'operation': 'Killing sessions of instance i-1', 'method': 'POST', 'url': server.url + '/thing',
+        'http_status': '400 Bad Request', 'error_code': 'DCS.4957', 'vendor_message': 'Instance busy.'}
+
+
+def test_error_sentence_without_status():
+    error = ApiError('Reading x', method='GET', url='https://h/x', reason='could not connect: refused.')
+    assert str(error) == 'Reading x failed: GET https://h/x: could not connect: refused.'
+
+
+# --- redaction ---------------------------------------------------------------------------------
+
+
+def test_redactor_hides_raw_and_url_encoded_secrets():
+    redact = Redactor(['s3cr3t/+ x', None, ''])
+    text = 'a s3cr3t/+ x b s3cr3t%2F%2B%20x c s3cr3t%2F%2B+x'
+    assert redact(text) == 'a ******** b ******** c ********'
+    assert 's3cr3t/+ x' in redact
+
+
+def test_secrets_never_reach_an_error_message(server, sim):
+    secret = 'tok-123456789'
+    sim.add_fault(path='/thing', status=403,
+                  body={'error_code': secret, 'error_msg': 'token %s is not allowed' % secret})
+    http = client(server, secrets=[secret],
+                  error_parser=lambda response, body: (body.get('error_code'), body.get('error_msg')))
+    with pytest.raises(ApiError) as info:
+        http.request('GET', 'thing?token=%s' % secret, 'Reading a thing')
+    text = str(info.value) + repr(info.value.as_result())
+    assert secret not in text
+    assert text.count('********') >= 3
+
+
+def test_secret_in_non_json_page_is_redacted(server, sim):
+    secret = 'hunter2-password'
+    sim.add_fault(path='/thing', status=500, body='<html>bad password %s</html>' % secret)
+    http = client(server, secrets=[secret])
+    with pytest.raises(ApiError) as info:
+        http.request('GET', 'thing', 'Reading a thing')
+    assert secret not in str(info.value)
+    assert '********' in str(info.value)
+
+
+def test_ca_path_wins_over_requests_ca_bundle_environment(monkeypatch, tmp_path):
+    ca = LocalCA()
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', str(tmp_path / 'not-this-one.pem'))
+    monkeypatch.setenv('CURL_CA_BUNDLE', str(tmp_path / 'not-this-one.pem'))
+    with SimServer(EchoSimulator(), tls=ca) as server:
+        http = HttpClient(server.url, ca_path=ca.write_ca(tmp_path / 'ca.pem'), retries=0)
+        assert http.request('GET', 'x', 'Reading x').status_code == 200
