@@ -39,3 +39,23 @@ attributes:
     membership:
       - platform_ops.admin.arcgis
 '''
+
+    HUAWEI_DCS_GROUP = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/platform_ops.admin.huawei_dcs) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - platform_ops.admin.huawei_dcs
+'''
+
+    ECE_GROUP = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/platform_ops.admin.ece) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - platform_ops.admin.ece
+'''
