@@ -16,7 +16,7 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest sanity lint changelog-lint clean
+.PHONY: demo test venv install pytest sanity lint changelog-lint bench clean
 
 demo: install
 	bash tools/demo.sh
@@ -56,6 +56,10 @@ lint: install
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+# A measurement, not a test: the collection against ansible.builtin.uri doing the same work.
+bench: install
+	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) tests/output
