@@ -88,9 +88,6 @@ notes:
     are not killed by O(client_addrs) or the other filters, but are killed by a kill-all.
 seealso:
   - module: platform_ops.admin.dcs_sessions_info
-  - name: Killing all sessions of a node or instance (DCS API)
-    description: The vendor's documentation of C(clients/kill-all).
-    link: https://support.huaweicloud.com/intl/en-us/api-dcs/KillAllClients.html
 '''
 
 EXAMPLES = r'''

@@ -128,6 +128,8 @@ def test_check_mode_reports_and_sends_no_kill(ansible, dcs):
     assert run.result['diff']['before']['sessions'].keys() == run.result['diff']['after']['sessions'].keys()
     assert '10.10.0.1:40000' not in run.result['diff']['after']['sessions'][dcs.node(index=0)]
     assert dcs.kills() == []
+    # Requests of the run: logical-nodes, two scans, one poll per scan job, one page per node.
+    assert len(dcs.sim.logged()) == 7, [entry['path'] for entry in dcs.sim.logged()]
     # The only POSTs are the two session scans (read-like: they change no session).
     assert [entry['path'].rsplit('/', 1)[1] for entry in dcs.sim.writes()] == ['clients', 'clients']
     assert all(len(dcs.sim.sessions_of(INSTANCE, node)) == 300 for node in dcs.sim.session_node_ids(INSTANCE))
