@@ -196,3 +196,23 @@ def test_a_tampered_signature_is_rejected(served):
 
 def test_requests_is_what_signs(served):
     assert isinstance(SdkHmacSha256Auth('a', 'b'), requests.auth.AuthBase)
+
+
+def test_simulator_jobs_go_init_running_success(served):
+    sim = served[0].simulator
+    sim.reset()
+    sim.job_duration = 1.0
+    client = signed_client(served)
+    instance_id = next(iter(sim.instances))
+    job_id = client.kill_all(instance_id)
+    seen = [client.get_job(job_id)['status']]
+    time.sleep(0.5)
+    seen.append(client.get_job(job_id)['status'])
+    with pytest.raises(ApiError) as caught:
+        client.kill_all(instance_id)
+    assert caught.value.code == 'DCS.4957'
+    time.sleep(0.6)
+    job = client.get_job(job_id)
+    assert seen + [job['status']] == ['INIT', 'RUNNING', 'SUCCESS']
+    assert job['end_time'] and job['job_type'] == 'killAllClients'
+    assert all(not sim.sessions_of(instance_id, node_id) for node_id in sim.session_node_ids(instance_id))
