@@ -270,7 +270,9 @@ def main():
                                                 target=' on DCS instance %s' % instance_id)
         module.exit_json(**result)
     except JobError as error:
+        # The failed job's ID comes with the error: a scan job's, or the kill-all job's.
         result.pop('sessions')
+        result.pop('job_id')
         fail_from_error(module, error, **result)
     except ApiError as error:
         # Kills already sent stay done: report them.

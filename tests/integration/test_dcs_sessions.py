@@ -201,6 +201,14 @@ def test_vendor_error_is_quoted_verbatim(ansible, dcs):
                                       'This operation is not allowed when the task is in the current state.')
     missing = ansible.module(INFO, dcs.args(instance_id='no-such-instance'))
     assert 'answered HTTP 404 Not Found with error DCS.4800: The instance does not exist.' in missing.result['msg']
+    dcs.sim.clear_log()
+    dcs.sim.fail_jobs = {'scanClients'}
+    dcs.sim.fail_reason = 'The node is busy.'
+    scan = ansible.module(SESSIONS, dcs.args(node_id=dcs.node()))
+    assert scan.result['failed'] is True and scan.result['changed'] is False
+    assert scan.result['msg'] == 'DCS session scan job %s of node %s failed: the job ended with status FAIL: The node is busy.' % (
+        scan.result['job_id'], dcs.node())
+    assert dcs.kills() == []
 
 
 def test_iam_token_one_request_per_run(ansible, dcs):
