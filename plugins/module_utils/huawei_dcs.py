@@ -186,7 +186,11 @@ class DCSClient:
             if error.status is not None:
                 error.reason = explain(error, self.auth_kind)
             raise
-        return response, self.http.json(response, operation)
+        body = self.http.json(response, operation)
+        if body is not None and not isinstance(body, dict):
+            raise ApiError(operation, method=method, url=self.http.redact(response.request.url), status=response.status_code,
+                           reason='the answer is JSON but not an object: %s' % type(body).__name__)
+        return response, body
 
     def instance_path(self, instance_id, tail=''):
         return 'v2/%s/instances/%s%s' % (_segment(self.project_id), _segment(instance_id), tail)
@@ -196,7 +200,10 @@ class DCSClient:
     def logical_nodes(self, instance_id):
         body = self.call('GET', self.instance_path(instance_id, '/logical-nodes'),
                          'Listing the nodes of DCS instance %s' % instance_id)[1]
-        return list((body or {}).get('nodes') or [])
+        nodes = (body or {}).get('nodes') or []
+        if not isinstance(nodes, list) or not all(isinstance(node, dict) and node.get('node_id') for node in nodes):
+            raise ApiError('Listing the nodes of DCS instance %s' % instance_id, reason='the node list has an unexpected shape')
+        return nodes
 
     def start_scan(self, instance_id, node_id, clean_cache=True):
         body = self.call('POST', self.instance_path(instance_id, '/clients'),
@@ -211,9 +218,12 @@ class DCSClient:
         while True:
             params = {'node_id': node_id, 'offset': len(sessions), 'limit': PAGE_LIMIT}
             body = self.call('GET', self.instance_path(instance_id, '/clients'), operation, params=params)[1] or {}
-            page = list(body.get('clients') or [])
+            page = [] if body.get('clients') is None else body['clients']
+            count = 0 if body.get('count') is None else body['count']
+            if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
+                raise ApiError(operation, reason='the session list has an unexpected shape (clients: %s, count: %s)' % (
+                    type(page).__name__, type(count).__name__))
             sessions.extend(page)
-            count = int(body.get('count') or 0)
             if not page or len(sessions) >= count:
                 return sessions
 

@@ -216,3 +216,26 @@ def test_simulator_jobs_go_init_running_success(served):
     assert seen + [job['status']] == ['INIT', 'RUNNING', 'SUCCESS']
     assert job['end_time'] and job['job_type'] == 'killAllClients'
     assert all(not sim.sessions_of(instance_id, node_id) for node_id in sim.session_node_ids(instance_id))
+
+
+@pytest.mark.parametrize('path, body, message', [
+    ('/logical-nodes', ['not', 'an', 'object'], 'the answer is JSON but not an object: list'),
+    ('/logical-nodes', {'nodes': [{'name': 'no id'}]}, 'the node list has an unexpected shape'),
+])
+def test_unexpected_answers_fail_readably(served, path, body, message):
+    sim = served[0].simulator
+    sim.reset()
+    sim.add_fault(path=path, status=200, body=body)
+    with pytest.raises(ApiError) as caught:
+        signed_client(served).logical_nodes(next(iter(sim.instances)))
+    assert message in str(caught.value)
+
+
+def test_an_odd_session_page_fails_readably(served):
+    sim = served[0].simulator
+    sim.reset()
+    sim.add_fault(path='/clients$', method='GET', status=200, body={'count': 'many', 'clients': {}})
+    instance_id = next(iter(sim.instances))
+    with pytest.raises(ApiError) as caught:
+        signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
+    assert 'the session list has an unexpected shape (clients: dict, count: str)' in str(caught.value)
