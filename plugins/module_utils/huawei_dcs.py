@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Huawei Cloud DCS (Distributed Cache Service) sessions: authentication, error bodies, typed calls, jobs.
+
+Vendor quirks live here and only here: AK/SK request signing or an IAM token, error bodies with
+``error_code``/``error_msg``, the session list that must be scanned before it can be read (and that
+answers 500 until then), paging with ``limit``/``offset`` until ``count``, and asynchronous jobs for
+scans and kill-all that are polled until ``SUCCESS`` or ``FAIL``.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote, urlsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    ApiError,
+    client_from_module,
+    common_argument_spec,
+    fail_from_error,
+    register_secret,
+)
+from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_signer import SdkHmacSha256Auth, TokenAuth
+
+DEFAULT_ENDPOINT = 'https://dcs.{region}.myhuaweicloud.com'
+DEFAULT_IAM_ENDPOINT = 'https://iam.{region}.myhuaweicloud.com'
+PAGE_LIMIT = 1000
+
+# Job polling: a short first delay, then exponential backoff capped at POLL_MAX seconds.
+POLL_FIRST = 0.5
+POLL_FACTOR = 1.5
+POLL_MAX = 5.0
+
+JOB_DONE = ('SUCCESS', 'FAIL')
+SESSION_FILTERS = ('client_addrs', 'idle_longer_than', 'name', 'db', 'cmd', 'addr_prefix')
+
+
+def dcs_argument_spec():
+    """Connection options (documented by the ``platform_ops.admin.huawei_dcs`` fragment) plus the common ones."""
+    spec = common_argument_spec()
+    spec.update(
+        region=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_SDK_REGION'])),
+        project_id=dict(type='str', required=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_PROJECT_ID'])),
+        access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['HUAWEICLOUD_SDK_AK'])),
+        secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SK'])),
+        security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SECURITY_TOKEN'])),
+        iam_username=dict(type='str'),
+        iam_password=dict(type='str', no_log=True),
+        domain_name=dict(type='str'),
+        endpoint=dict(type='str'),
+        iam_endpoint=dict(type='str'),
+    )
+    return spec
+
+
+def session_filter_spec():
+    """The session filters shared by ``dcs_sessions`` and ``dcs_sessions_info``."""
+    return dict(
+        client_addrs=dict(type='list', elements='str'),
+        idle_longer_than=dict(type='int'),
+        name=dict(type='str'),
+        db=dict(type='str'),
+        cmd=dict(type='str'),
+        addr_prefix=dict(type='str'),
+    )
+
+
+DCS_REQUIRED_TOGETHER = [('access_key', 'secret_key'), ('iam_username', 'iam_password', 'domain_name')]
+
+
+def parse_error_body(response, body):
+    """``(code, message)`` of a DCS/API gateway error body (``error_code``/``error_msg``) or an IAM one
+    (``{"error": {"code", "message"}}``), verbatim."""
+    if not isinstance(body, dict):
+        return None, None
+    if 'error_code' in body or 'error_msg' in body:
+        return body.get('error_code'), body.get('error_msg')
+    error = body.get('error')
+    if isinstance(error, dict):
+        return error.get('code'), error.get('message')
+    return None, None
+
+
+def _status_code(error):
+    try:
+        return int(str(error.status).split(' ', 1)[0])
+    except (TypeError, ValueError):
+        return None
+
+
+def explain(error, auth_kind):
+    """A hint for the failures a person can do something about."""
+    status = _status_code(error)
+    if status == 401:
+        if auth_kind == 'aksk':
+            return ('the request signature or access key was rejected: check access_key and secret_key '
+                    '(HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK), security_token for temporary credentials, '
+                    'and this machine\'s clock')
+        return 'the IAM token or the IAM credentials were rejected: check iam_username, iam_password and domain_name'
+    if status == 403:
+        return 'permission denied: the account needs DCS administrator rights (such as DCS FullAccess) in project_id'
+    return error.reason
+
+
+class JobError(ApiError):
+    """A DCS job that failed (``FAIL``) or did not finish in time."""
+
+    def __init__(self, operation, job_id, job, reason, timed_out=False):
+        self.job_id = job_id
+        self.job = job or {}
+        self.timed_out = timed_out
+        super().__init__(operation, reason=reason)
+
+    def as_result(self):
+        result = super().as_result()
+        result.update(job_id=self.job_id, job_status=self.job.get('status'))
+        if self.job.get('fail_reason'):
+            result['fail_reason'] = self.job['fail_reason']
+        return result
+
+
+def _segment(value):
+    return quote(str(value), safe='')
+
+
+def is_proxy(node):
+    return node.get('node_type') == 'proxy' or node.get('node_role') == 'redis-proxy'
+
+
+def session_nodes(nodes):
+    """The nodes clients connect to: the proxies when the instance has any, the data nodes otherwise."""
+    proxies = [node for node in nodes if is_proxy(node)]
+    return proxies or [node for node in nodes if not is_proxy(node)]
+
+
+def session_matches(session, filters):
+    """Whether a session matches every given filter (filters that are ``None`` are ignored)."""
+    addr = str(session.get('addr') or '')
+    peer = str(session.get('peer') or addr)
+    addrs = filters.get('client_addrs')
+    if addrs is not None:
+        hosts = {value.rsplit(':', 1)[0] for value in (addr, peer)}
+        if not any(wanted in (addr, peer) or wanted in hosts for wanted in addrs):
+            return False
+    idle = filters.get('idle_longer_than')
+    if idle is not None and not int(session.get('idle') or 0) > idle:
+        return False
+    for key in ('name', 'db', 'cmd'):
+        wanted = filters.get(key)
+        if wanted is not None and str(session.get(key, '')) != wanted:
+            return False
+    prefix = filters.get('addr_prefix')
+    if prefix is not None and not addr.startswith(prefix):
+        return False
+    return True
+
+
+def kill_address(session):
+    """The value ``clients/kill`` takes for a session: its peer address, or its address."""
+    return session.get('peer') or session.get('addr')
+
+
+class DCSClient:
+    """Typed calls to the DCS session API of one project over one ``HttpClient``.
+
+    ``sleep`` and ``clock`` are injectable so job waiting can be tested without waiting.
+    """
+
+    def __init__(self, http, project_id, auth_kind='aksk', sleep=time.sleep, clock=time.monotonic):
+        self.http = http
+        self.project_id = project_id
+        self.auth_kind = auth_kind
+        self.sleep = sleep
+        self.clock = clock
+        self.polls = []
+
+    # --- requests -------------------------------------------------------------------------
+
+    def call(self, method, path, operation, expected=None, **kwargs):
+        try:
+            response = self.http.request(method, path, operation, expected=expected, **kwargs)
+        except ApiError as error:
+            if error.status is not None:
+                error.reason = explain(error, self.auth_kind)
+            raise
+        body = self.http.json(response, operation)
+        if body is not None and not isinstance(body, dict):
+            raise ApiError(operation, method=method, url=self.http.redact(response.request.url), status=response.status_code,
+                           reason='the answer is JSON but not an object: %s' % type(body).__name__)
+        return response, body
+
+    def instance_path(self, instance_id, tail=''):
+        return 'v2/%s/instances/%s%s' % (_segment(self.project_id), _segment(instance_id), tail)
+
+    # --- typed calls ----------------------------------------------------------------------
+
+    def logical_nodes(self, instance_id):
+        body = self.call('GET', self.instance_path(instance_id, '/logical-nodes'),
+                         'Listing the nodes of DCS instance %s' % instance_id)[1]
+        nodes = (body or {}).get('nodes') or []
+        if not isinstance(nodes, list) or not all(isinstance(node, dict) and node.get('node_id') for node in nodes):
+            raise ApiError('Listing the nodes of DCS instance %s' % instance_id, reason='the node list has an unexpected shape')
+        return nodes
+
+    def start_scan(self, instance_id, node_id, clean_cache=True):
+        body = self.call('POST', self.instance_path(instance_id, '/clients'),
+                         'Scanning the sessions of node %s of DCS instance %s' % (node_id, instance_id),
+                         json={'node_id': node_id, 'clean_cache': bool(clean_cache)})[1]
+        return self._job_id(body, 'session scan', instance_id)
+
+    def list_clients(self, instance_id, node_id):
+        """Every session of a node (``limit`` 1000 and ``offset`` until ``count`` are read)."""
+        operation = 'Listing the sessions of node %s of DCS instance %s' % (node_id, instance_id)
+        sessions = []
+        while True:
+            params = {'node_id': node_id, 'offset': len(sessions), 'limit': PAGE_LIMIT}
+            body = self.call('GET', self.instance_path(instance_id, '/clients'), operation, params=params)[1] or {}
+            page = [] if body.get('clients') is None else body['clients']
+            count = 0 if body.get('count') is None else body['count']
+            if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
+                raise ApiError(operation, reason='the session list has an unexpected shape (clients: %s, count: %s)' % (
+                    type(page).__name__, type(count).__name__))
+            sessions.extend(page)
+            if not page or len(sessions) >= count:
+                return sessions
+
+    def kill_clients(self, instance_id, node_id, addresses):
+        self.call('POST', self.instance_path(instance_id, '/clients/kill'),
+                  'Killing %d sessions of node %s of DCS instance %s' % (len(addresses), node_id, instance_id),
+                  json={'node_id': node_id, 'client_addrs': list(addresses)})
+
+    def kill_all(self, instance_id, node_id=None):
+        """Kill every session of a node, or of every node when ``node_id`` is ``None``; returns the job id."""
+        if node_id is None:
+            payload = {'kill_all_nodes': True}
+            what = 'every node'
+        else:
+            payload = {'node_id': node_id, 'kill_all_nodes': False}
+            what = 'node %s' % node_id
+        body = self.call('POST', self.instance_path(instance_id, '/clients/kill-all'),
+                         'Killing all sessions of %s of DCS instance %s' % (what, instance_id), json=payload)[1]
+        return self._job_id(body, 'kill-all', instance_id)
+
+    def get_job(self, job_id):
+        return self.call('GET', 'v2/%s/jobs/%s' % (_segment(self.project_id), _segment(job_id)),
+                         'Reading DCS job %s' % job_id)[1] or {}
+
+    def wait_job(self, job_id, timeout, what='job', target='', started=None):
+        """Poll a job until ``SUCCESS`` (returns the job) or ``FAIL``/the deadline (raises ``JobError``).
+
+        The first poll comes after ``POLL_FIRST`` seconds, later ones after intervals growing by
+        ``POLL_FACTOR`` up to ``POLL_MAX``; the last poll is made at the deadline. ``started`` (a ``clock``
+        time) is when the job was started: the first delay counts from then.
+        """
+        operation = 'DCS %s %s%s' % (what, job_id, target)
+        deadline = self.clock() + timeout
+        interval = POLL_FIRST
+        first = POLL_FIRST if started is None else max(0.0, POLL_FIRST - (self.clock() - started))
+        job = {}
+        while True:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise JobError(operation, job_id, job, timed_out=True, reason='no result after waiting %ss, the last status was %s' % (
+                    _seconds(timeout), job.get('status') or 'unknown'))
+            self.sleep(min(first if first is not None else interval, remaining))
+            first = None
+            job = self.get_job(job_id)
+            self.polls.append(self.clock())
+            status = str(job.get('status') or '').upper()
+            if status == 'SUCCESS':
+                return job
+            if status == 'FAIL':
+                raise JobError(operation, job_id, job, reason='the job ended with status FAIL: %s' % (job.get('fail_reason') or 'no reason given'))
+            interval = min(interval * POLL_FACTOR, POLL_MAX)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _job_id(self, body, what, instance_id):
+        job_id = (body or {}).get('job_id')
+        if not job_id:
+            raise ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
+                           reason='the service answered without a job_id')
+        return job_id
+
+    def session_nodes(self, instance_id, node_id=None):
+        """The node ids whose sessions are read: the given one, or every session node of the instance."""
+        if node_id:
+            return [node_id]
+        nodes = session_nodes(self.logical_nodes(instance_id))
+        if not nodes:
+            raise ApiError('Listing the nodes of DCS instance %s' % instance_id,
+                           reason='the instance has no nodes (logical-nodes needs Redis 4.0 or later)')
+        return [node['node_id'] for node in nodes]
+
+    def scan_sessions(self, instance_id, node_ids, timeout, clean_cache=True):
+        """Scan every node (all scans started first, then waited for) and return ``{node_id: [session]}``
+        with each session's ``node_id`` added."""
+        deadline = self.clock() + timeout
+        jobs = [(node_id, self.start_scan(instance_id, node_id, clean_cache), self.clock()) for node_id in node_ids]
+        for node_id, job_id, started in jobs:
+            self.wait_job(job_id, max(0.0, deadline - self.clock()), what='session scan job',
+                          target=' of node %s' % node_id, started=started)
+        result = {}
+        for node_id in node_ids:
+            result[node_id] = [dict(session, node_id=node_id) for session in self.list_clients(instance_id, node_id)]
+        return result
+
+
+def _seconds(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def validate_url(value, option):
+    parts = urlsplit(value or '')
+    if parts.scheme not in ('https', 'http') or not parts.netloc:
+        return '%s must be a URL such as https://dcs.ap-southeast-1.myhuaweicloud.com; got %r.' % (option, value)
+    if parts.query or parts.fragment:
+        return '%s must not carry a query string or fragment; got %r.' % (option, value)
+    return None
+
+
+def connection_problem(params):
+    """The problem with the connection options, or ``None`` (checked before any request)."""
+    aksk = params['access_key'] or params['secret_key']
+    iam = params['iam_username'] or params['iam_password'] or params['domain_name']
+    if aksk and iam:
+        return ('Give either access_key and secret_key or iam_username, iam_password and domain_name, not both '
+                '(HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK count as access_key and secret_key).')
+    if not aksk and not iam:
+        return ('Give access_key and secret_key (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), '
+                'or iam_username, iam_password and domain_name.')
+    if aksk and not (params['access_key'] and params['secret_key']):
+        return 'access_key and secret_key go together: give both (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK).'
+    if iam and not (params['iam_username'] and params['iam_password'] and params['domain_name']):
+        return 'iam_username, iam_password and domain_name go together: give all three.'
+    if params['security_token'] and not aksk:
+        return 'security_token goes with the temporary access_key and secret_key it was issued with.'
+    if not params['endpoint'] and not params['region']:
+        return 'Give region (or HUAWEICLOUD_SDK_REGION), or endpoint.'
+    if iam and not params['iam_endpoint'] and not params['region']:
+        return 'Give region (or HUAWEICLOUD_SDK_REGION), or iam_endpoint, for the IAM token.'
+    for option in ('endpoint', 'iam_endpoint'):
+        if params[option]:
+            problem = validate_url(params[option], option)
+            if problem:
+                return problem
+    if not params['project_id'].strip():
+        return 'project_id must not be empty.'
+    return None
+
+
+def request_token(http, iam_endpoint, params):
+    """One IAM token for the run (``X-Subject-Token`` of ``POST /v3/auth/tokens``)."""
+    url = '%s/v3/auth/tokens' % iam_endpoint.rstrip('/')
+    operation = 'Getting an IAM token for %s in domain %s' % (params['iam_username'], params['domain_name'])
+    payload = {'auth': {
+        'identity': {'methods': ['password'], 'password': {'user': {
+            'name': params['iam_username'], 'password': params['iam_password'],
+            'domain': {'name': params['domain_name']}}}},
+        'scope': {'project': {'id': params['project_id']}},
+    }}
+    try:
+        response = http.request('POST', url, operation, expected=(201, 200), json=payload)
+    except ApiError as error:
+        if error.status is not None:
+            error.reason = explain(error, 'iam')
+        raise
+    token = response.headers.get('X-Subject-Token')
+    if not token:
+        raise ApiError(operation, method='POST', url=url, status=response.status_code,
+                       reason='the answer has no X-Subject-Token header')
+    return token
+
+
+def dcs_client_from_module(module, sleep=time.sleep):
+    """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient``."""
+    params = module.params
+    problem = connection_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    region = params['region']
+    endpoint = (params['endpoint'] or DEFAULT_ENDPOINT.format(region=region)).rstrip('/')
+    secrets = [params['secret_key'], params['security_token'], params['iam_password']]
+    http = client_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body)
+    project_id = params['project_id'].strip()
+    if params['access_key']:
+        http.session.auth = SdkHmacSha256Auth(params['access_key'], params['secret_key'], project_id=project_id,
+                                              security_token=params['security_token'])
+        return DCSClient(http, project_id, auth_kind='aksk', sleep=sleep)
+    iam_endpoint = (params['iam_endpoint'] or DEFAULT_IAM_ENDPOINT.format(region=region)).rstrip('/')
+    try:
+        token = request_token(http, iam_endpoint, params)
+    except ApiError as error:
+        http.close()
+        fail_from_error(module, error)
+    register_secret(module, http, token)
+    http.session.auth = TokenAuth(token, project_id=project_id)
+    return DCSClient(http, project_id, auth_kind='iam', sleep=sleep)
+
+
+def filters_from_params(params):
+    return {key: params[key] for key in SESSION_FILTERS if params.get(key) is not None}
+
+
+def filter_problem(params):
+    """The problem with the session filters, or ``None``."""
+    if params.get('idle_longer_than') is not None and params['idle_longer_than'] < 0:
+        return 'idle_longer_than must be 0 or more seconds, got %s.' % params['idle_longer_than']
+    addrs = params.get('client_addrs')
+    if addrs is not None:
+        if not addrs:
+            return 'client_addrs must list at least one address (address:port or address).'
+        bad = [value for value in addrs if not value or not value.strip() or ' ' in value.strip()]
+        if bad:
+            return 'client_addrs must hold address:port values such as 10.0.0.5:2048; got %r.' % bad[0]
+    for key in ('name', 'db', 'cmd', 'addr_prefix'):
+        if params.get(key) == '':
+            return '%s must not be empty.' % key
+    return None

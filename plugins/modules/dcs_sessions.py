@@ -1,0 +1,286 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: dcs_sessions
+short_description: Kill client sessions of a Huawei Cloud DCS (Redis) instance
+version_added: 0.1.0
+description:
+  - Kills client sessions of a DCS instance, on one node (O(node_id)) or on every node (O(all_nodes)).
+  - It always reads first. It scans the sessions of each node (the scan refreshes the service's session list
+    and changes no session), waits for the scan and reads every page of the list.
+  - Without filters, it kills all sessions with C(clients/kill-all), but only when the scan found sessions,
+    and waits for the kill job (O(wait)).
+  - With filters (O(client_addrs), O(idle_longer_than), O(name), O(db), O(cmd), O(addr_prefix)), it kills only
+    the matching sessions with C(clients/kill), O(batch_size) addresses per request.
+  - When no session is to be killed, nothing is sent after the scan and the task reports no change.
+author:
+  - platform_ops.admin maintainers (!UNKNOWN)
+options:
+  instance_id:
+    description:
+      - ID of the DCS instance.
+    type: str
+    required: true
+  state:
+    description:
+      - V(absent) kills the selected sessions.
+    type: str
+    choices: [absent]
+    default: absent
+  node_id:
+    description:
+      - The node whose sessions are killed, as C(node_id) in M(platform_ops.admin.dcs_sessions_info) or the
+        C(logical-nodes) list (not C(logical_node_id)); a proxy node on proxy-cluster and read/write-splitting
+        instances, a data node otherwise.
+      - Give either O(node_id) or O(all_nodes=true).
+    type: str
+  all_nodes:
+    description:
+      - Kill the selected sessions on every node clients connect to (the proxies when the instance has any,
+        the data nodes otherwise), read from C(logical-nodes).
+      - Without filters, one C(kill-all) request with C(kill_all_nodes=true) is sent.
+    type: bool
+    default: false
+  batch_size:
+    description:
+      - How many addresses one C(clients/kill) request carries when filters select the sessions.
+    type: int
+    default: 100
+  wait:
+    description:
+      - Wait until the kill-all job ends. A job that ends with C(FAIL) fails the task with its C(fail_reason).
+      - Killing selected sessions is immediate and does not create a job.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each session scan and for the kill-all job.
+      - The job is polled after half a second, then at intervals growing by half up to 5 seconds, and once
+        more at the deadline. A job still running then fails the task with its ID and last status, and
+        C(changed=true) because the kill was sent.
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - platform_ops.admin.huawei_dcs
+  - platform_ops.admin.huawei_dcs.session_filters
+  - platform_ops.admin.common
+  - platform_ops.admin.attributes
+  - platform_ops.admin.attributes.huawei_dcs_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode scans and reads the sessions like a normal run (the scan changes no session) and reports
+        the sessions that would be killed; it sends no kill.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the addresses of the sessions per node before and after the kill.
+notes:
+  - Idempotent when the killed clients do not reconnect; a client that reconnects is a new session and
+    matches again on the next run.
+  - The session list is a snapshot the scan takes; sessions that connect between the scan and the kill
+    are not killed by O(client_addrs) or the other filters, but are killed by a kill-all.
+seealso:
+  - module: platform_ops.admin.dcs_sessions_info
+'''
+
+EXAMPLES = r'''
+- name: Kill sessions idle for more than an hour on every proxy of an instance
+  platform_ops.admin.dcs_sessions:
+    region: ap-southeast-1
+    project_id: "{{ huawei_project_id }}"
+    access_key: "{{ vault_huawei_ak }}"
+    secret_key: "{{ vault_huawei_sk }}"
+    instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    all_nodes: true
+    idle_longer_than: 3600
+  register: idle_kill
+
+- name: Kill every session of one node and wait for the job (credentials from HUAWEICLOUD_SDK_*)
+  platform_ops.admin.dcs_sessions:
+    instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    node_id: 8f7ee181-88e2-49b7-a4bf-81f18f93a135
+    wait_timeout: 120
+
+- name: Kill the sessions of two clients, with an IAM user instead of keys
+  platform_ops.admin.dcs_sessions:
+    region: ap-southeast-1
+    project_id: "{{ huawei_project_id }}"
+    iam_username: dcs-operator
+    iam_password: "{{ vault_iam_password }}"
+    domain_name: example-account
+    instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    all_nodes: true
+    client_addrs:
+      - 10.0.0.5:2048
+      - 10.0.0.6
+'''
+
+RETURN = r'''
+killed:
+  description:
+    - With filters, the addresses of the sessions killed (or that would be killed in check mode).
+    - Without filters, the number of sessions the scan found and the kill-all killed.
+  returned: always
+  type: raw
+  sample: ["10.0.0.5:2048", "10.0.0.6:40312"]
+job_id:
+  description:
+    - ID of the kill-all job; V(null) when no kill-all was sent.
+  returned: always
+  type: str
+  sample: 8abf6e1e824dfcb201824e02ee9a0015
+job:
+  description:
+    - The kill-all job as last read, when the module waited for it.
+  returned: when a kill-all job was waited for
+  type: dict
+  sample:
+    job_id: 8abf6e1e824dfcb201824e02ee9a0015
+    job_type: killAllClients
+    status: SUCCESS
+    begin_time: "2026-11-24T08:00:00.000Z"
+    end_time: "2026-11-24T08:00:02.000Z"
+    fail_reason: ""
+sessions:
+  description:
+    - Every session the scan found before anything was killed, with the ID of its node in C(node_id).
+    - The other keys are the service's ClientInfo fields, as sent.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - node_id: 8f7ee181-88e2-49b7-a4bf-81f18f93a135
+      id: "1001"
+      addr: 10.0.0.5:2048
+      peer: 10.0.0.5:2048
+      name: web
+      cmd: get
+      db: "0"
+      age: 86400
+      idle: 4037
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
+    DCS_REQUIRED_TOGETHER,
+    JobError,
+    dcs_argument_spec,
+    dcs_client_from_module,
+    filter_problem,
+    filters_from_params,
+    kill_address,
+    session_filter_spec,
+    session_matches,
+)
+
+MAX_BATCH = 1000
+
+
+def argument_spec():
+    spec = dcs_argument_spec()
+    spec.update(session_filter_spec())
+    spec.update(
+        instance_id=dict(type='str', required=True),
+        state=dict(type='str', choices=['absent'], default='absent'),
+        node_id=dict(type='str'),
+        all_nodes=dict(type='bool', default=False),
+        batch_size=dict(type='int', default=100),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=300),
+    )
+    return spec
+
+
+def input_problem(params):
+    if params['node_id'] and params['all_nodes']:
+        return 'Give either node_id or all_nodes=true, not both.'
+    if not params['node_id'] and not params['all_nodes']:
+        return 'Give node_id, or all_nodes=true to kill sessions on every node.'
+    if not params['instance_id'].strip():
+        return 'instance_id must not be empty.'
+    if not 1 <= params['batch_size'] <= MAX_BATCH:
+        return 'batch_size must be between 1 and %d, got %s.' % (MAX_BATCH, params['batch_size'])
+    if params['wait_timeout'] <= 0:
+        return 'wait_timeout must be greater than 0, got %s.' % params['wait_timeout']
+    return filter_problem(params)
+
+
+def addresses_by_node(sessions):
+    result = {}
+    for session in sessions:
+        result.setdefault(session['node_id'], []).append(kill_address(session))
+    return {node_id: sorted(addresses) for node_id, addresses in result.items()}
+
+
+def diff_of(sessions, doomed):
+    doomed_ids = {(session['node_id'], kill_address(session)) for session in doomed}
+    after = [session for session in sessions if (session['node_id'], kill_address(session)) not in doomed_ids]
+    return {'before': {'sessions': addresses_by_node(sessions)}, 'after': {'sessions': addresses_by_node(after)}}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_together=DCS_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+    params = module.params
+    problem = input_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    instance_id = params['instance_id'].strip()
+    filters = filters_from_params(params)
+    client = dcs_client_from_module(module)
+    result = dict(changed=False, killed=[] if filters else 0, job_id=None, sessions=[])
+    sent = []
+    try:
+        node_ids = client.session_nodes(instance_id, params['node_id'])
+        by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
+        sessions = [session for node_id in node_ids for session in by_node[node_id]]
+        result['sessions'] = sessions
+        doomed = [session for session in sessions if session_matches(session, filters)] if filters else sessions
+        if not doomed:
+            module.exit_json(**result)
+        result['changed'] = True
+        result['killed'] = [kill_address(session) for session in doomed] if filters else len(doomed)
+        if module._diff:
+            result['diff'] = diff_of(sessions, doomed)
+        if module.check_mode:
+            module.exit_json(**result)
+        if filters:
+            for node_id in node_ids:
+                addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
+                for start in range(0, len(addresses), params['batch_size']):
+                    batch = addresses[start:start + params['batch_size']]
+                    client.kill_clients(instance_id, node_id, batch)
+                    sent.extend(batch)
+        else:
+            result['job_id'] = client.kill_all(instance_id, None if params['all_nodes'] else params['node_id'])
+            if params['wait']:
+                result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
+                                                target=' on DCS instance %s' % instance_id)
+        module.exit_json(**result)
+    except JobError as error:
+        # The failed job's ID comes with the error: a scan job's, or the kill-all job's.
+        result.pop('sessions')
+        result.pop('job_id')
+        fail_from_error(module, error, **result)
+    except ApiError as error:
+        # Kills already sent stay done: report them.
+        fail_from_error(module, error, changed=bool(sent) or result['job_id'] is not None, job_id=result['job_id'],
+                        killed=sent if filters else result['killed'] if result['job_id'] else 0)
+    finally:
+        client.http.close()
+
+
+if __name__ == '__main__':
+    main()

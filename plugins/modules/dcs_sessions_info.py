@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: dcs_sessions_info
+short_description: List the client sessions of a Huawei Cloud DCS (Redis) instance
+version_added: 0.1.0
+description:
+  - Lists the client sessions of one node (O(node_id)) or of every node clients connect to (the proxies when the
+    instance has any, the data nodes otherwise, read from C(logical-nodes)).
+  - For each node it starts a session scan, waits for the scan job, then reads every page of the session list
+    (1000 sessions per request).
+  - The filters select which sessions are returned.
+author:
+  - platform_ops.admin maintainers (!UNKNOWN)
+options:
+  instance_id:
+    description:
+      - ID of the DCS instance.
+    type: str
+    required: true
+  node_id:
+    description:
+      - Only the sessions of this node (its C(node_id), not C(logical_node_id)).
+      - When not set, the sessions of every node clients connect to.
+    type: str
+  clean_cache:
+    description:
+      - Passed to the session scan as C(clean_cache), so the scan starts from an empty session cache.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each session scan.
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - platform_ops.admin.huawei_dcs
+  - platform_ops.admin.huawei_dcs.session_filters
+  - platform_ops.admin.common
+  - platform_ops.admin.attributes
+  - platform_ops.admin.attributes.info_module
+  - platform_ops.admin.attributes.huawei_dcs_group
+notes:
+  - The session scan (C(POST .../clients)) refreshes the service's session list and changes no session, so it is
+    sent in check mode too.
+seealso:
+  - module: platform_ops.admin.dcs_sessions
+'''
+
+EXAMPLES = r'''
+- name: List the sessions idle for more than ten minutes on every node
+  platform_ops.admin.dcs_sessions_info:
+    region: ap-southeast-1
+    project_id: "{{ huawei_project_id }}"
+    access_key: "{{ vault_huawei_ak }}"
+    secret_key: "{{ vault_huawei_sk }}"
+    instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    idle_longer_than: 600
+  register: idle_sessions
+
+- name: Show how many there are
+  ansible.builtin.debug:
+    msg: "{{ idle_sessions.sessions | length }} of {{ idle_sessions.total }} sessions have been idle for over ten minutes"
+
+- name: List the sessions of the web clients on one node (credentials from HUAWEICLOUD_SDK_*)
+  platform_ops.admin.dcs_sessions_info:
+    instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    node_id: 8f7ee181-88e2-49b7-a4bf-81f18f93a135
+    name: web
+'''
+
+RETURN = r'''
+sessions:
+  description:
+    - The matching sessions, with the ID of their node in C(node_id).
+    - The other keys are the service's ClientInfo fields, as sent.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - node_id: 8f7ee181-88e2-49b7-a4bf-81f18f93a135
+      id: "1001"
+      addr: 10.0.0.5:2048
+      peer: 10.0.0.5:2048
+      name: web
+      cmd: get
+      db: "0"
+      age: 86400
+      idle: 37
+      flags: N
+      network: tcp
+nodes:
+  description:
+    - IDs of the nodes whose sessions were scanned.
+  returned: success
+  type: list
+  elements: str
+  sample: [8f7ee181-88e2-49b7-a4bf-81f18f93a135]
+total:
+  description:
+    - How many sessions the scans found, before filtering.
+  returned: success
+  type: int
+  sample: 2000
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
+    DCS_REQUIRED_TOGETHER,
+    dcs_argument_spec,
+    dcs_client_from_module,
+    filter_problem,
+    filters_from_params,
+    session_filter_spec,
+    session_matches,
+)
+
+
+def argument_spec():
+    spec = dcs_argument_spec()
+    spec.update(session_filter_spec())
+    spec.update(
+        instance_id=dict(type='str', required=True),
+        node_id=dict(type='str'),
+        clean_cache=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=300),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_together=DCS_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+    params = module.params
+    problem = None
+    if not params['instance_id'].strip():
+        problem = 'instance_id must not be empty.'
+    elif params['wait_timeout'] <= 0:
+        problem = 'wait_timeout must be greater than 0, got %s.' % params['wait_timeout']
+    problem = problem or filter_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    instance_id = params['instance_id'].strip()
+    filters = filters_from_params(params)
+    client = dcs_client_from_module(module)
+    try:
+        node_ids = client.session_nodes(instance_id, params['node_id'])
+        by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'], clean_cache=params['clean_cache'])
+        sessions = [session for node_id in node_ids for session in by_node[node_id]]
+        module.exit_json(changed=False, nodes=node_ids, total=len(sessions),
+                         sessions=[session for session in sessions if session_matches(session, filters)])
+    except ApiError as error:
+        fail_from_error(module, error)
+    finally:
+        client.http.close()
+
+
+if __name__ == '__main__':
+    main()
