@@ -15,7 +15,7 @@ description:
     (C(group/platform_ops.admin.arcgis)) instead of generating one per task.
   - Sends exactly one request. Generating a token changes nothing on the server, so the module never reports
     C(changed) and generates the token in check mode too (later tasks need it to read).
-  - The returned RV(token) is a secret. Register the result in a task with C(no_log: true) and pass the token on;
+  - The returned RV(token) is a secret. Register the result in a task with C(no_log=true) and pass the token on;
     do not print it. The module masks O(password), never the token it returns (masking would replace the value
     the play needs).
 author:

@@ -169,10 +169,9 @@ def terminate_running(module, client, running):
         listed = {entry['id'] for entry in client.list_deployments()}
         still = [deployment_id for deployment_id in running if deployment_id in failures and deployment_id in listed]
         if still:
-            module.fail_json(msg='The workspace of %s was left in place: %d running deployments could not be '
-                                 'terminated (%s); the first error: %s' % (owner, len(still), ', '.join(still),
-                                                                          failures[still[0]]),
-                             changed=len(still) < len(running), failed_ids=still, owner=owner)
+            msg = 'The workspace of %s was left in place: %d running deployments could not be terminated (%s); ' \
+                  'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]])
+            module.fail_json(msg=msg, changed=len(still) < len(running), failed_ids=still, owner=owner)
     remaining = client.wait_until_not_listed(running, module.params['wait_timeout'], owner=owner)
     if remaining:
         module.fail_json(msg='The workspace of %s was left in place: its deployments %s were terminated but were '

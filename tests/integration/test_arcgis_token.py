@@ -73,7 +73,7 @@ def test_one_token_for_the_whole_play_through_module_defaults(ansible, arcgis, t
                   'platform_ops.admin.notebook_config': {'settings': {'idleNotebookThreshold': 1440}}},
                  {'name': 'Transfer the workspace', 'platform_ops.admin.notebook_workspace': {
                      'owner': 'gis_joe', 'state': 'transferred', 'target_owner': 'gis_ann'}},
-             ]},
+            ]},
         ],
     }]
     path = tmp_path / 'token-play.yml'

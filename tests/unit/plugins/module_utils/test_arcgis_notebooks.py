@@ -179,9 +179,9 @@ def test_configuration_update_overwrites_everything(server, sim):
 
 def test_simulator_seeds_thousands_quickly(sim):
     started = time.monotonic()
-    sim.seed({'clear': ['deployments'], 'deployments': [{'owner': 'batch_runner', 'count': 5000, 'age_minutes': 90},
-                                                         {'id': 'fixed-id', 'owner': 'gis_ann', 'runtime': 'advanced'}],
-              'workspaces': ['batch_runner'], 'termination_lag': 1})
+    bulk = {'owner': 'batch_runner', 'count': 5000, 'age_minutes': 90}
+    one = {'id': 'fixed-id', 'owner': 'gis_ann', 'runtime': 'advanced'}
+    sim.seed({'clear': ['deployments'], 'deployments': [bulk, one], 'workspaces': ['batch_runner'], 'termination_lag': 1})
     assert time.monotonic() - started < 5
     assert len(sim.running('batch_runner')) == 5000
     assert sim.deployments['fixed-id']['notebookRuntimeName'] == 'ArcGIS Notebook Python 3 Advanced'
