@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from arcgis_helpers import DEPLOYMENTS, TERMINATE, args, assert_no_token_in_urls, calls, creds, joe_ids
 
 MODULE = 'platform_ops.admin.notebook_deployment'
@@ -94,6 +96,27 @@ def test_terminating_500_by_owner_is_one_list_and_500_terminates_on_reused_conne
     assert len(ports) <= 4 + 2, ports  # parallel=4 connections, reused (a spare at most for a dropped one)
     assert arcgis.sim.running('batch_runner') == [] and len(arcgis.sim.running('gis_ann')) == 1500
     print('500 terminates: %.1f s, %d distinct client ports' % (elapsed, len(ports)))
+
+
+@pytest.fixture
+def many_keep_alive(arcgis):
+    """cheroot closes idle keep-alive connections beyond 10 by default; a real server keeps more."""
+    server = arcgis.server.server
+    saved = server.keep_alive_conn_limit
+    server.keep_alive_conn_limit = 64
+    yield arcgis
+    server.keep_alive_conn_limit = saved
+
+
+def test_sixteen_in_parallel_use_at_most_sixteen_connections(ansible, many_keep_alive):
+    arcgis = many_keep_alive
+    arcgis.sim.add_deployments('batch_runner', 300)
+    run = ansible.module(MODULE, args(arcgis, owner='batch_runner', parallel=16))
+    assert run.rc == 0, run.output
+    assert len(run.result['terminated']) == 300
+    ports = {entry['client_port'] for entry in arcgis.sim.logged(method='POST', path=TERMINATE)}
+    assert len(ports) <= 16, len(ports)
+    assert 'Connection pool is full' not in run.output
 
 
 def test_parallel_bounds_the_connections(ansible, arcgis):
