@@ -228,3 +228,10 @@ def test_permission_error_names_the_operation(ansible, arcgis):
     assert 'permission denied: this needs an administrative privilege together with "Create and edit notebooks"' \
         in run.result['msg']
     assert len(run.result['failed_ids']) == 2
+
+
+def test_info_bad_input_fails_before_any_request(ansible, arcgis):
+    run = ansible.module(INFO, args(arcgis, older_than_minutes=-5))
+    assert run.result['failed'] is True
+    assert 'older_than_minutes must be 0 or more, got -5' in run.result['msg']
+    assert arcgis.sim.logged() == []
