@@ -145,6 +145,8 @@ MAX_PARALLEL = 32
 
 def validate(module):
     params = module.params
+    if params['owner'] is not None and not params['owner'].strip():
+        module.fail_json(msg='owner must name a user; leave it out to select by deployment_ids only.')
     if params['deployment_ids'] is None and not params['owner']:
         module.fail_json(msg='Select the deployments to terminate with deployment_ids or owner (or both); '
                              'older_than_minutes only narrows a selection.')

@@ -212,6 +212,7 @@ def test_bad_input_fails_before_any_request(ansible, arcgis):
         (dict(owner='gis_joe', parallel=100), 'parallel must be between 1 and 32'),
         (dict(owner='gis_joe', older_than_minutes=-1), 'older_than_minutes must be 0 or more'),
         (dict(owner='gis_joe', state='running'), 'value of state must be one of'),
+        (dict(owner='', deployment_ids=['abc']), 'owner must name a user'),
     ):
         run = ansible.module(MODULE, args(arcgis, token, **extra))
         assert run.result['failed'] is True, extra
