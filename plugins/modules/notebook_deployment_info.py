@@ -24,7 +24,7 @@ options:
     type: str
   deployment_ids:
     description:
-      - Only these deployment ids. A single id may be given as a string.
+      - Only these deployment ids. A single id may be given as a string; an empty list matches nothing.
     type: list
     elements: str
     aliases: [deployment_id]
