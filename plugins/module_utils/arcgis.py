@@ -11,9 +11,14 @@ replaced once.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
     ApiError,
@@ -24,6 +29,25 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
 
 TOKEN_PATH = 'sharing/rest/generateToken'
 CONFIGURATION_PATH = 'admin/notebooks/configuration'
+DEPLOYMENTS_PATH = 'admin/notebooks/deployments'
+WORKSPACES_PATH = 'notebooks/admin/dataaccess/listUserWorkspaces'
+DELETE_WORKSPACE_PATH = 'notebooks/admin/dataaccess/deleteUserWorkspace'
+TRANSFER_WORKSPACE_PATH = 'notebooks/admin/dataaccess/transferUserWorkspace'
+
+# --- Inferred, not documented: every guess about the vendor API lives here, to be corrected from a live site. ---
+# The form field of configuration/update that carries the whole configuration as a JSON string.
+INFERRED_CONFIGURATION_FIELD = 'configuration'
+# The configuration/update path (documented for 11.4+ without a full sample request).
+INFERRED_CONFIGURATION_UPDATE_PATH = CONFIGURATION_PATH + '/update'
+# terminateDeployment for an unknown or already terminated id answers an error body (code 404 or 500):
+# never trusted on its own; the deployment module lists again and treats "no longer listed" as done.
+# The deployment list has no paging parameters; the whole list arrives in one answer under this key.
+INFERRED_DEPLOYMENTS_KEY = 'nbDeployments'
+# notebookEgressNetworkPolicy may come back as a JSON string rather than an object: both are read.
+# transferUserWorkspace without a targetFolderName: we always send one (default: the source user's name).
+# The "running containers" failure of delete/transfer is recognised by this phrase in the message.
+INFERRED_RUNNING_CONTAINERS_PHRASE = 'running containers'
+# Numeric configuration properties must be positive integers (only the two minimums below are documented).
 
 # Every answer is judged by _checked_body: ArcGIS errors come in HTTP 200 bodies and in error statuses alike.
 ANY_STATUS = range(100, 600)
@@ -36,6 +60,13 @@ FORBIDDEN = 403
 PRIVILEGE_CONFIGURATION = 'the "Servers" or "Security and infrastructure" administrative privilege'
 PRIVILEGE_NOTEBOOKS = 'an administrative privilege together with "Create and edit notebooks"'
 PRIVILEGE_WORKSPACES = 'the default administrator role'
+
+# Documented minimums of configuration properties.
+CONFIGURATION_MINIMUMS = {'maxExecuteNotebookTimeMinutes': 15, 'asyncJobsCleanAgeHours': 6}
+CONFIGURATION_INTEGERS = ('webSocketSize', 'maxExecuteNotebookTimeMinutes', 'maxSnapshotsPerNotebookItem',
+                          'asyncJobsCleanAgeHours', 'idleNotebookThreshold', 'containerCreatedThreshold')
+CONFIGURATION_BOOLEANS = ('allowHiddenFileDownloads',)
+CONFIGURATION_JSON = ('notebookEgressNetworkPolicy',)
 
 
 def arcgis_argument_spec():
@@ -102,10 +133,15 @@ class ArcGISClient:
         self._token = token
         self.token_generated = token is None
         self._on_secret = on_secret or http.add_secret
+        self._token_lock = threading.Lock()
         if password:
             self._on_secret(password)
         if token:
             self._on_secret(token)
+
+    def set_secret_handler(self, handler):
+        """Change what happens to secrets obtained from now on (such as generated tokens)."""
+        self._on_secret = handler
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -128,9 +164,16 @@ class ArcGISClient:
         return body
 
     def token(self):
-        if not self._token:
-            self._token = self.generate_token()['token']
-        return self._token
+        with self._token_lock:
+            if not self._token:
+                self._token = self.generate_token()['token']
+            return self._token
+
+    def _forget_token(self, token):
+        """Drop a rejected token, unless another thread already replaced it."""
+        with self._token_lock:
+            if self._token == token:
+                self._token = None
 
     # --- requests -------------------------------------------------------------------------
 
@@ -156,7 +199,7 @@ class ArcGISClient:
             except ApiError as error:
                 if attempt == 1 and self.token_generated and _is_invalid_token(error):
                     # The token we generated expired or was revoked mid-run: get one more, once.
-                    self._token = None
+                    self._forget_token(token)
                     continue
                 raise
         raise AssertionError('unreachable')  # pragma: no cover
@@ -178,6 +221,108 @@ class ArcGISClient:
 
     def get_configuration(self):
         return self.get(CONFIGURATION_PATH, 'Reading the notebook configuration', privilege=PRIVILEGE_CONFIGURATION)
+
+    def update_configuration(self, configuration):
+        """Post the whole configuration (the server overwrites everything it does not receive)."""
+        return self.post(INFERRED_CONFIGURATION_UPDATE_PATH, 'Updating the notebook configuration',
+                         data={INFERRED_CONFIGURATION_FIELD: json.dumps(configuration, sort_keys=True)},
+                         privilege=PRIVILEGE_CONFIGURATION)
+
+    def list_deployments(self):
+        """Every notebook deployment the caller may see (administrators: everyone's)."""
+        body = self.get(DEPLOYMENTS_PATH, 'Listing notebook deployments', privilege=PRIVILEGE_NOTEBOOKS)
+        deployments = (body or {}).get(INFERRED_DEPLOYMENTS_KEY) if isinstance(body, dict) else None
+        return [entry for entry in deployments or () if isinstance(entry, dict) and entry.get('id')]
+
+    def terminate_deployment(self, deployment_id):
+        return self.post('%s/%s/terminateDeployment' % (DEPLOYMENTS_PATH, quote(str(deployment_id), safe='')),
+                         'Terminating notebook deployment %s' % deployment_id, privilege=PRIVILEGE_NOTEBOOKS)
+
+    def terminate_deployments(self, deployment_ids, parallel=4):
+        """Terminate many deployments over the one pooled session, at most ``parallel`` at a time.
+
+        Returns ``{id: ApiError}`` for those that failed (an empty dict when all succeeded).
+        """
+        ids = list(deployment_ids)
+        if not ids:
+            return {}
+        self.token()  # one token for every worker, obtained before they start
+
+        def attempt(deployment_id):
+            try:
+                self.terminate_deployment(deployment_id)
+            except ApiError as error:
+                return deployment_id, error
+            return deployment_id, None
+
+        workers = max(1, min(int(parallel), len(ids)))
+        if workers == 1:
+            outcomes = [attempt(deployment_id) for deployment_id in ids]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix='terminate') as pool:
+                outcomes = list(pool.map(attempt, ids))
+        return {deployment_id: error for deployment_id, error in outcomes if error is not None}
+
+    def wait_until_not_listed(self, deployment_ids, timeout, owner=None, sleep=time.sleep, clock=time.monotonic):
+        """Poll the deployment list (capped exponential backoff) until none of ``deployment_ids`` is listed.
+
+        Returns the ids still listed when ``timeout`` seconds passed (empty on success).
+        """
+        pending = set(deployment_ids)
+        deadline = clock() + max(0, timeout)
+        delay = 0.25
+        while True:
+            listed = {entry['id'] for entry in self.list_deployments() if owner is None or entry.get('username') == owner}
+            pending &= listed
+            if not pending or clock() >= deadline:
+                return sorted(pending)
+            sleep(min(delay, max(0.0, deadline - clock())))
+            delay = min(delay * 2, 5.0)
+
+    def list_workspaces(self):
+        """User names that have a workspace in data access."""
+        body = self.get(WORKSPACES_PATH, 'Listing user workspaces', privilege=PRIVILEGE_WORKSPACES)
+        containers = body.get('Containers') if isinstance(body, dict) else None
+        return [entry['Name'] for entry in containers or () if isinstance(entry, dict) and entry.get('Name')]
+
+    def delete_workspace(self, owner):
+        return self.post(DELETE_WORKSPACE_PATH, 'Deleting the workspace of %s' % owner,
+                         data={'userName': owner}, privilege=PRIVILEGE_WORKSPACES)
+
+    def transfer_workspace(self, owner, target_owner, target_folder):
+        return self.post(TRANSFER_WORKSPACE_PATH, 'Transferring the workspace of %s to %s' % (owner, target_owner),
+                         data={'userName': owner, 'targetUserName': target_owner, 'targetFolderName': target_folder},
+                         privilege=PRIVILEGE_WORKSPACES)
+
+
+def is_running_containers_error(error):
+    return INFERRED_RUNNING_CONTAINERS_PHRASE in (error.vendor_message or '').lower()
+
+
+def deployment_age_minutes(entry, now=None):
+    """Minutes since ``dateCreated`` (epoch milliseconds), or ``None`` when the entry has no usable date."""
+    created = entry.get('dateCreated')
+    if isinstance(created, bool) or not isinstance(created, (int, float)):
+        return None
+    now = time.time() if now is None else now
+    return (now * 1000 - created) / 60000.0
+
+
+def select_deployments(deployments, deployment_ids=None, owner=None, older_than_minutes=None, now=None):
+    """The listed deployments matching every given selector (ids, owner, age), in list order."""
+    wanted = set(deployment_ids) if deployment_ids is not None else None
+    selected = []
+    for entry in deployments:
+        if wanted is not None and entry.get('id') not in wanted:
+            continue
+        if owner is not None and entry.get('username') != owner:
+            continue
+        if older_than_minutes is not None:
+            age = deployment_age_minutes(entry, now)
+            if age is None or age < older_than_minutes:
+                continue
+        selected.append(entry)
+    return selected
 
 
 def _status_code(error):
@@ -233,3 +378,72 @@ def arcgis_client_from_module(module, pool_maxsize=10):
         referer=params['referer'],
         on_secret=lambda secret: register_secret(module, http, secret),
     )
+
+
+def parse_json_setting(value):
+    """A JSON-valued setting given as a dict/list or as a JSON string, parsed (``ValueError`` otherwise)."""
+    if isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, str):
+        return json.loads(value)
+    raise ValueError('expected a dict or a JSON string, got %s' % type(value).__name__)
+
+
+def normalize_settings(settings):
+    """``(settings with types converted, [problems])`` for requested configuration properties.
+
+    Integers may be given as strings of digits (templates produce those); booleans accept Ansible's spellings.
+    Unknown keys are passed through as given.
+    """
+    normalized = {}
+    problems = []
+    for key, value in (settings or {}).items():
+        if key in CONFIGURATION_INTEGERS:
+            number = None
+            if isinstance(value, int) and not isinstance(value, bool):
+                number = value
+            elif isinstance(value, str) and value.strip().isdigit():
+                number = int(value.strip())
+            if number is None:
+                problems.append('%s must be an integer, got %r' % (key, value))
+                continue
+            minimum = CONFIGURATION_MINIMUMS.get(key, 1)
+            if number < minimum:
+                problems.append('%s must be at least %d, got %d' % (key, minimum, number))
+                continue
+            normalized[key] = number
+        elif key in CONFIGURATION_BOOLEANS:
+            try:
+                normalized[key] = boolean(value, strict=True)
+            except TypeError:
+                problems.append('%s must be a boolean, got %r' % (key, value))
+        elif key in CONFIGURATION_JSON:
+            try:
+                parsed = parse_json_setting(value)
+            except ValueError as error:
+                problems.append('%s must be a dict or a JSON string of an object (%s)' % (key, error))
+                continue
+            if not isinstance(parsed, dict):
+                problems.append('%s must be a JSON object, got %s' % (key, type(parsed).__name__))
+                continue
+            normalized[key] = parsed
+        else:
+            normalized[key] = value
+    return normalized, problems
+
+
+def comparable_setting(key, value):
+    """A value as compared: JSON-valued properties are compared parsed, whichever form the server used."""
+    if key in CONFIGURATION_JSON and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if key in CONFIGURATION_INTEGERS and isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if key in CONFIGURATION_BOOLEANS and isinstance(value, str):
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            return value
+    return value

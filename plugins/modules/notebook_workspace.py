@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: notebook_workspace
+short_description: Delete or transfer a user's ArcGIS Enterprise notebook workspace
+version_added: 0.1.0
+description:
+  - Deletes a user's notebook workspace, or transfers it into another user's workspace, with the data access API
+    of ArcGIS Enterprise (on Kubernetes) 11.5 and later (C(<url>/notebooks/admin/dataaccess)).
+  - Reads first - C(listUserWorkspaces) and the deployment list. A workspace that is not listed is already gone
+    (deleted, or transferred earlier), so the task changes nothing.
+  - The server refuses to delete or transfer a workspace while its owner has running deployments. With
+    O(terminate_deployments=false) the module fails before sending any write and names the running deployments.
+    With O(terminate_deployments=true) it terminates them, waits until they are no longer listed
+    (O(wait_timeout)), then deletes or transfers the workspace.
+author:
+  - platform_ops.admin maintainers (!UNKNOWN)
+options:
+  owner:
+    description:
+      - The user whose workspace is deleted or transferred.
+    type: str
+    required: true
+  state:
+    description:
+      - V(absent) deletes the workspace permanently (C(deleteUserWorkspace)).
+      - V(transferred) moves it into the workspace of O(target_owner) (C(transferUserWorkspace)).
+    type: str
+    required: true
+    choices: [absent, transferred]
+  target_owner:
+    description:
+      - The user who receives the workspace. Required with O(state=transferred).
+    type: str
+  target_folder:
+    description:
+      - The folder in the workspace of O(target_owner) that receives the files.
+      - Defaults to the name of O(owner).
+    type: str
+  terminate_deployments:
+    description:
+      - Terminate the running deployments of O(owner) first, instead of failing.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait, after terminating, for the deployments to be no longer listed.
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - platform_ops.admin.arcgis
+  - platform_ops.admin.common
+  - platform_ops.admin.attributes
+  - platform_ops.admin.attributes.arcgis_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the workspaces and deployments and reports what would be terminated, deleted or transferred; sends
+        no write. It fails like a real run would when deployments are running and O(terminate_deployments=false).
+  diff_mode:
+    support: full
+    details:
+      - Shows where the workspace is and which deployments of the owner run, before and after.
+notes:
+  - Only the default administrator role may delete or transfer workspaces.
+  - Deleting a workspace removes the user's files permanently; transferring keeps them for O(target_owner).
+seealso:
+  - module: platform_ops.admin.notebook_deployment
+  - name: deleteUserWorkspace (ArcGIS Enterprise notebook data access)
+    description: The vendor's documentation of the operation.
+    link: https://developers.arcgis.com/rest/enterprise-administration/notebook/delete-user-workspace/
+'''
+
+EXAMPLES = r'''
+- name: Hand a departing analyst's notebooks to the manager, stopping what still runs
+  platform_ops.admin.notebook_workspace:
+    url: https://gis.example.com/arcgis
+    token: "{{ arcgis_login.token }}"
+    owner: gis_joe
+    state: transferred
+    target_owner: gis_ann
+    target_folder: from_gis_joe
+    terminate_deployments: true
+
+- name: Delete a test account's workspace (fails if it still runs notebooks)
+  platform_ops.admin.notebook_workspace:
+    url: https://gis.example.com/arcgis
+    token: "{{ arcgis_login.token }}"
+    owner: qa_robot
+    state: absent
+'''
+
+RETURN = r'''
+owner:
+  description:
+    - The user whose workspace was handled.
+  returned: always
+  type: str
+  sample: gis_joe
+terminated:
+  description:
+    - Ids of the deployments of O(owner) that were terminated first (in check mode, would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [fa80941b7a6c4e3c9d1d2f0e6b5a4c3d]
+running_deployments:
+  description:
+    - Ids of the deployments of O(owner) that were running when the workspace was read.
+  returned: always
+  type: list
+  elements: str
+  sample: [fa80941b7a6c4e3c9d1d2f0e6b5a4c3d]
+target_owner:
+  description:
+    - The user who received the workspace.
+  returned: when O(state=transferred)
+  type: str
+  sample: gis_ann
+target_folder:
+  description:
+    - The folder that received the files.
+  returned: when O(state=transferred)
+  type: str
+  sample: from_gis_joe
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
+    ARCGIS_MUTUALLY_EXCLUSIVE,
+    ARCGIS_REQUIRED_TOGETHER,
+    arcgis_argument_spec,
+    arcgis_client_from_module,
+)
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+
+TERMINATE_PARALLEL = 4
+
+
+def validate(module):
+    params = module.params
+    if not params['owner'] or not params['owner'].strip():
+        module.fail_json(msg='owner must name a user.')
+    if params['state'] == 'transferred':
+        if not params['target_owner']:
+            module.fail_json(msg='state=transferred needs target_owner, the user who receives the workspace.')
+        if params['target_owner'] == params['owner']:
+            module.fail_json(msg='target_owner must differ from owner (%s).' % params['owner'])
+        if params['target_folder'] is not None and not params['target_folder'].strip():
+            module.fail_json(msg='target_folder must not be empty.')
+    elif params['target_owner'] or params['target_folder']:
+        module.fail_json(msg='target_owner and target_folder apply to state=transferred only.')
+    if params['wait_timeout'] < 0:
+        module.fail_json(msg='wait_timeout must be 0 or more, got %d.' % params['wait_timeout'])
+
+
+def terminate_running(module, client, running):
+    """Terminate ``running`` and wait until none is listed; fails the module otherwise."""
+    owner = module.params['owner']
+    failures = client.terminate_deployments(running, parallel=TERMINATE_PARALLEL)
+    if failures:
+        listed = {entry['id'] for entry in client.list_deployments()}
+        still = [deployment_id for deployment_id in running if deployment_id in failures and deployment_id in listed]
+        if still:
+            msg = 'The workspace of %s was left in place: %d running deployments could not be terminated (%s); ' \
+                  'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]])
+            module.fail_json(msg=msg, changed=len(still) < len(running), failed_ids=still, owner=owner)
+    remaining = client.wait_until_not_listed(running, module.params['wait_timeout'], owner=owner)
+    if remaining:
+        module.fail_json(msg='The workspace of %s was left in place: its deployments %s were terminated but were '
+                             'still listed after %d seconds (wait_timeout).'
+                             % (owner, ', '.join(remaining), module.params['wait_timeout']),
+                         changed=True, terminated=running, owner=owner)
+
+
+def main():
+    argument_spec = arcgis_argument_spec()
+    argument_spec.update(
+        owner=dict(type='str', required=True),
+        state=dict(type='str', required=True, choices=['absent', 'transferred']),
+        target_owner=dict(type='str'),
+        target_folder=dict(type='str'),
+        terminate_deployments=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=300),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
+        required_together=ARCGIS_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+    validate(module)
+    params = module.params
+    owner = params['owner']
+    transfer = params['state'] == 'transferred'
+    folder = params['target_folder'] or owner
+    result = dict(changed=False, owner=owner, terminated=[], running_deployments=[])
+    if transfer:
+        result.update(target_owner=params['target_owner'], target_folder=folder)
+    client = arcgis_client_from_module(module, pool_maxsize=TERMINATE_PARALLEL)
+    try:
+        if owner in client.list_workspaces():
+            running = [entry['id'] for entry in client.list_deployments() if entry.get('username') == owner]
+            result.update(changed=True, running_deployments=running)
+            if running and not params['terminate_deployments']:
+                module.fail_json(msg='The workspace of %s cannot be %s while the user has running notebook deployments '
+                                     '(%s); nothing was changed. Terminate them first (platform_ops.admin.'
+                                     'notebook_deployment) or set terminate_deployments=true.'
+                                     % (owner, 'transferred' if transfer else 'deleted', ', '.join(running)),
+                                 changed=False, owner=owner, running_deployments=running)
+            result['terminated'] = running
+            if module._diff:
+                result['diff'] = dict(
+                    before=dict(workspace=owner, deployments=running),
+                    after=dict(workspace='%s/%s' % (params['target_owner'], folder) if transfer else None,
+                               deployments=[]))
+            if not module.check_mode:
+                if running:
+                    terminate_running(module, client, running)
+                if transfer:
+                    client.transfer_workspace(owner, params['target_owner'], folder)
+                else:
+                    client.delete_workspace(owner)
+    except ApiError as error:
+        fail_from_error(module, error, owner=owner, terminated=result['terminated'])
+    finally:
+        client.http.close()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ArcGISClient typed notebook calls, the deployment selection, settings validation and the simulator's seeding."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ansible_collections.platform_ops.admin.plugins.module_utils import arcgis as arcgis_utils
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, HttpClient
+from simulators.arcgis import ArcGISSimulator
+from simulators.base import SimServer
+
+NOW = 1_732_000_000.0
+
+
+@pytest.fixture(scope='module')
+def server():
+    with SimServer(ArcGISSimulator()) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(server):
+    server.simulator.reset()
+    return server.simulator
+
+
+def client(server, token=None, pool_maxsize=4, username='admin'):
+    http = HttpClient(server.url, retries=0, pool_maxsize=pool_maxsize, error_parser=arcgis_utils.parse_error_body)
+    password = server.simulator.users[username]['password'] if token is None else None
+    return arcgis_utils.ArcGISClient(http, username=None if token else username, password=password, token=token)
+
+
+def entry(deployment_id, owner='gis_joe', age_minutes=10.0):
+    return {'id': deployment_id, 'username': owner, 'dateCreated': int((NOW - age_minutes * 60) * 1000)}
+
+
+def test_select_deployments_combines_every_selector():
+    listed = [entry('a', age_minutes=5), entry('b', age_minutes=90), entry('c', 'gis_ann', 90),
+              {'id': 'd', 'username': 'gis_joe', 'dateCreated': None}]
+    select = arcgis_utils.select_deployments
+    assert [item['id'] for item in select(listed, owner='gis_joe', now=NOW)] == ['a', 'b', 'd']
+    assert [item['id'] for item in select(listed, owner='gis_joe', older_than_minutes=60, now=NOW)] == ['b']
+    assert [item['id'] for item in select(listed, deployment_ids=['c', 'b', 'zz'], now=NOW)] == ['b', 'c']
+    assert [item['id'] for item in select(listed, deployment_ids=['c'], owner='gis_joe', now=NOW)] == []
+    assert select(listed, deployment_ids=[], now=NOW) == []  # an empty list selects nothing
+    assert len(select(listed, now=NOW)) == 4
+
+
+@pytest.mark.parametrize('settings, problem', [
+    ({'maxExecuteNotebookTimeMinutes': 14}, 'maxExecuteNotebookTimeMinutes must be at least 15, got 14'),
+    ({'asyncJobsCleanAgeHours': 5}, 'asyncJobsCleanAgeHours must be at least 6, got 5'),
+    ({'idleNotebookThreshold': 1.5}, 'idleNotebookThreshold must be an integer, got 1.5'),
+    ({'allowHiddenFileDownloads': 'maybe'}, "allowHiddenFileDownloads must be a boolean, got 'maybe'"),
+    ({'notebookEgressNetworkPolicy': 12}, 'notebookEgressNetworkPolicy must be a dict or a JSON string'),
+])
+def test_normalize_settings_rejects(settings, problem):
+    normalized, problems = arcgis_utils.normalize_settings(settings)
+    assert normalized == {}
+    assert problems == [problem] or problems[0].startswith(problem)
+
+
+def test_normalize_settings_converts_and_passes_unknown_keys():
+    normalized, problems = arcgis_utils.normalize_settings({
+        'maxExecuteNotebookTimeMinutes': '15', 'asyncJobsCleanAgeHours': 6, 'allowHiddenFileDownloads': 'yes',
+        'notebookEgressNetworkPolicy': '{"egress": []}', 'futureKey': [1]})
+    assert problems == []
+    assert normalized == {'maxExecuteNotebookTimeMinutes': 15, 'asyncJobsCleanAgeHours': 6,
+                          'allowHiddenFileDownloads': True, 'notebookEgressNetworkPolicy': {'egress': []},
+                          'futureKey': [1]}
+
+
+def test_comparable_setting_reads_the_server_representation():
+    compare = arcgis_utils.comparable_setting
+    assert compare('notebookEgressNetworkPolicy', '{"egress": [ ]}') == {'egress': []}
+    assert compare('idleNotebookThreshold', '720') == 720
+    assert compare('allowHiddenFileDownloads', 'false') is False
+    assert compare('futureKey', '720') == '720'
+
+
+def test_list_terminate_and_error_body_for_an_unknown_id(server, sim):
+    api = client(server, token=sim.issue_token('admin'))
+    listed = api.list_deployments()
+    assert {item['username'] for item in listed} == {'gis_joe'} and len(listed) == 2
+    api.terminate_deployment(listed[0]['id'])
+    with pytest.raises(ApiError) as caught:
+        api.terminate_deployment(listed[0]['id'])  # gone now: the simulator answers an error body
+    assert caught.value.code == 404 and caught.value.status == 200
+    assert 'does not exist' in caught.value.vendor_message
+    assert [item['id'] for item in api.list_deployments()] == [listed[1]['id']]
+
+
+def test_bulk_terminate_uses_at_most_parallel_connections(server, sim):
+    ids = sim.add_deployments('batch_runner', 200)
+    api = client(server, token=sim.issue_token('admin'), pool_maxsize=4)
+    api.list_deployments()
+    assert api.terminate_deployments(ids, parallel=4) == {}
+    terminates = sim.logged(method='POST', path='terminateDeployment')
+    assert len(terminates) == 200
+    assert len({item['client_port'] for item in sim.logged()}) <= 4
+    assert sim.running('batch_runner') == []
+
+
+def test_bulk_terminate_reports_failures_by_id(server, sim):
+    ids = sim.add_deployments('batch_runner', 10)
+    sim.add_fault(path=ids[3] + '/terminateDeployment', status=200, body={'error': {'code': 500, 'message': 'boom'}})
+    api = client(server, token=sim.issue_token('admin'))
+    failures = api.terminate_deployments(ids, parallel=3)
+    assert list(failures) == [ids[3]]
+    assert 'error 500: boom' in str(failures[ids[3]])
+
+
+def test_one_regenerated_token_is_shared_by_the_workers(server, sim):
+    ids = sim.add_deployments('batch_runner', 40)
+    api = client(server)  # generates its own token
+    api.list_deployments()
+    sim.expire_all_tokens()  # every in-flight worker sees 498 at once
+    assert api.terminate_deployments(ids, parallel=4) == {}
+    # Exactly one replacement: a worker whose rejected token was already replaced uses the new one.
+    assert len(sim.logged(path='generateToken')) == 2
+    assert sim.running('batch_runner') == []
+
+
+def test_wait_until_not_listed_polls_with_backoff_until_the_deadline(server, sim):
+    sim.termination_lag = 2
+    api = client(server, token=sim.issue_token('admin'))
+    ids = sim.running('gis_joe')
+    assert api.terminate_deployments(ids) == {}
+    sleeps = []
+    assert api.wait_until_not_listed(ids, timeout=60, owner='gis_joe', sleep=sleeps.append) == []
+    assert len(sim.logged(method='GET', path='deployments$')) == 3 and sleeps == [0.25, 0.5]
+
+    sim.reset()
+    sim.termination_lag = 1000
+    ids = sim.running('gis_joe')
+    api = client(server, token=sim.issue_token('admin'))
+    api.terminate_deployments(ids)
+    clock = iter(range(0, 1000, 10))
+    remaining = api.wait_until_not_listed(ids, timeout=25, sleep=lambda seconds: None, clock=lambda: next(clock))
+    assert remaining == sorted(ids)
+
+
+def test_workspace_calls_and_running_containers(server, sim):
+    api = client(server, token=sim.issue_token('admin'))
+    assert api.list_workspaces() == ['admin', 'gis_ann', 'gis_joe']
+    with pytest.raises(ApiError) as caught:
+        api.delete_workspace('gis_joe')
+    assert arcgis_utils.is_running_containers_error(caught.value)
+    sim.deployments.clear()
+    api.transfer_workspace('gis_joe', 'gis_ann', 'from_joe')
+    assert sim.workspaces['gis_ann']['folders'] == {'from_joe': 'gis_joe'}
+    api.delete_workspace('admin')
+    assert api.list_workspaces() == ['gis_ann']
+
+
+def test_non_admin_lists_only_own_and_cannot_touch_workspaces(server, sim):
+    sim.add_deployment('gis_ann')
+    api = client(server, username='gis_joe')
+    assert {item['username'] for item in api.list_deployments()} == {'gis_joe'}
+    assert api.list_workspaces() == ['gis_joe']
+    with pytest.raises(ApiError) as caught:
+        api.delete_workspace('gis_joe')
+    assert 'permission denied: this needs the default administrator role' in str(caught.value)
+
+
+def test_configuration_update_overwrites_everything(server, sim):
+    api = client(server, token=sim.issue_token('admin'))
+    api.update_configuration({'idleNotebookThreshold': 30})
+    assert sim.configuration == {'idleNotebookThreshold': 30}
+    with pytest.raises(ApiError) as caught:
+        api.update_configuration({'asyncJobsCleanAgeHours': 1})
+    assert 'asyncJobsCleanAgeHours must be an integer of at least 6' in str(caught.value)
+
+
+def test_simulator_seeds_thousands_quickly(sim):
+    started = time.monotonic()
+    bulk = {'owner': 'batch_runner', 'count': 5000, 'age_minutes': 90}
+    one = {'id': 'fixed-id', 'owner': 'gis_ann', 'runtime': 'advanced'}
+    sim.seed({'clear': ['deployments'], 'deployments': [bulk, one], 'workspaces': ['batch_runner'], 'termination_lag': 1})
+    assert time.monotonic() - started < 5
+    assert len(sim.running('batch_runner')) == 5000
+    assert sim.deployments['fixed-id']['notebookRuntimeName'] == 'ArcGIS Notebook Python 3 Advanced'
+    assert 'batch_runner' in sim.workspaces and sim.termination_lag == 1
+    with pytest.raises(ValueError):
+        sim.seed({'nonsense': 1})
+
+
+def test_token_lock_is_per_client(server, sim):
+    api = client(server)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(api.token())) for _index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1
+    assert len(sim.logged(path='generateToken')) == 1
