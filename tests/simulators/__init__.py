@@ -10,6 +10,7 @@ import importlib
 # name -> "module:Class"; the launcher starts every simulator listed here.
 SIMULATORS = {
     'arcgis': 'arcgis:ArcGISSimulator',
+    'ece': 'ece:ECESimulator',
 }
 
 
