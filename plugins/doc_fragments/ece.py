@@ -19,7 +19,7 @@ options:
     required: true
   api_key:
     description:
-      - An ECE API key, sent as C(Authorization: ApiKey <key>).
+      - 'An ECE API key, sent in the header C(Authorization: ApiKey <key>).'
       - If not set, the value of the E(ECE_API_KEY) environment variable is used.
       - Mutually exclusive with O(username) and O(password).
     type: str

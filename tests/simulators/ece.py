@@ -204,7 +204,7 @@ class ECESimulator(Simulator):
     def _start_plan(self, res, action, duration=None, appear_delay=None, skip_snapshot=False):
         now = time.time()
         delay = self.plan_appear_delay if appear_delay is None else appear_delay
-        steps = [step for step, _ in PLAN_STEPS[action]]
+        steps = [step[0] for step in PLAN_STEPS[action]]
         if action == 'shutdown' and not skip_snapshot:
             steps.insert(1, 'snapshot')
         res['pending'] = dict(id=str(uuid.uuid4()), action=action, visible=now + delay, started=now + delay,
