@@ -122,11 +122,16 @@ class ECESimulator(Simulator):
             setattr(self, key, value)
 
     def seed(self, data):
+        """Control API: ``{"deployments": [{"deployment_id", "name", "kinds"}], "pending": [{"deployment_id", "kind",
+        "ref_id"}], "fail_next_plan": {"step", "message"}, "plan_duration": s, "plan_appear_delay": s,
+        "instance_delay": s, "legacy_elevated_permissions": bool}``."""
         data = dict(data)
         if 'fail_next_plan' in data:
             self.fail_next_plan(**data.pop('fail_next_plan'))
         for spec in data.pop('deployments', ()):
             self.add_deployment(**spec)
+        for spec in data.pop('pending', ()):
+            self.set_pending(**spec)
         self.configure(**data)
 
     def dump_state(self):
@@ -196,12 +201,12 @@ class ECESimulator(Simulator):
         """Start a long plan on a resource, as another operator would."""
         with self.lock:
             res = self.resource(deployment_id, kind, ref_id)
-            self._start_plan(res, action, duration=duration, appear_delay=0.0)
+            self._start_plan(res, action, duration=duration, appear_delay=0.0, use_failure=False)
             return res['pending']['id']
 
     # --- time ------------------------------------------------------------------------------
 
-    def _start_plan(self, res, action, duration=None, appear_delay=None, skip_snapshot=False):
+    def _start_plan(self, res, action, duration=None, appear_delay=None, skip_snapshot=False, use_failure=True):
         now = time.time()
         delay = self.plan_appear_delay if appear_delay is None else appear_delay
         steps = [step[0] for step in PLAN_STEPS[action]]
@@ -209,8 +214,10 @@ class ECESimulator(Simulator):
             steps.insert(1, 'snapshot')
         res['pending'] = dict(id=str(uuid.uuid4()), action=action, visible=now + delay, started=now + delay,
                               duration=self.plan_duration if duration is None else duration,
-                              fail=self._fail_next, plan=action != 'shutdown', steps=tuple(steps), ended=None)
-        self._fail_next = None
+                              fail=self._fail_next if use_failure else None, plan=action != 'shutdown',
+                              steps=tuple(steps), ended=None)
+        if use_failure:
+            self._fail_next = None
 
     def _advance(self, res):
         now = time.time()
