@@ -4,7 +4,8 @@
 """Fixtures and helpers of the ECE tests (imported by the ECE test modules).
 
 Every test that uses the ``ece`` fixture has its simulator log checked against the vendor's spec
-when the test ends: each request the modules sent and each answer the simulator gave. The totals
+when the test ends (and whenever the test clears the log): each request the modules sent and each
+answer the simulator gave. The totals
 are written to ``tests/output/ece-spec-report.json`` when the session ends.
 """
 
@@ -78,10 +79,23 @@ def ece_server(tls):
 @pytest.fixture
 def ece(ece_server, tls):
     """The ECE simulator, reset, with short plans; its whole log is checked against the spec afterwards."""
-    ece_server.simulator.reset()
-    ece_server.simulator.configure(**FAST)
+    sim = ece_server.simulator
+    sim.reset()
+    sim.configure(**FAST)
     served = ServedECE(ece_server, tls.ca_file)
-    yield served
     checker = spec_checker()
-    if checker is not None:
-        checker.check_log(served.sim.logged())
+    plain_clear_log = sim.clear_log
+
+    def check_then_clear():
+        # Tests clear the log between runs: what was logged is checked first, so nothing escapes.
+        if checker is not None:
+            checker.check_log(sim.logged())
+        plain_clear_log()
+
+    sim.clear_log = check_then_clear
+    try:
+        yield served
+        if checker is not None:
+            checker.check_log(sim.logged())
+    finally:
+        del sim.clear_log
