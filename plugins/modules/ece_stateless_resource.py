@@ -142,27 +142,30 @@ EXAMPLES = r'''
     kind: apm
     state: started
 
-- name: Restart Kibana only when it is unhealthy (idempotent in an hourly job)
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/platform_ops.admin.ece:
-      url: https://coordinator.example.com:12443
-      api_key: "{{ vault_ece_api_key }}"
-  tasks:
-    - name: Read Kibana
-      platform_ops.admin.ece_stateless_resource_info:
-        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-        kind: kibana
-      register: kibana
-    - name: Restart it if it is unhealthy
-      platform_ops.admin.ece_stateless_resource:
-        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-        kind: kibana
-        ref_id: "{{ kibana.resources[0].ref_id }}"
-        state: restarted
-      when: not kibana.resources[0].healthy
+# In an hourly job: restart Kibana only when ECE reports it unhealthy, so a healthy run changes nothing.
+- name: Read Kibana
+  platform_ops.admin.ece_stateless_resource_info:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+  register: kibana
 
+- name: Restart Kibana if it is unhealthy
+  platform_ops.admin.ece_stateless_resource:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+    ref_id: "{{ kibana.resources[0].ref_id }}"
+    state: restarted
+  when: not kibana.resources[0].healthy
+
+# The connection options can be set once per play for the whole group:
+#   module_defaults:
+#     group/platform_ops.admin.ece:
+#       url: https://coordinator.example.com:12443
+#       api_key: "{{ vault_ece_api_key }}"
 - name: Put the Enterprise Search instances in maintenance mode
   platform_ops.admin.ece_stateless_resource:
     deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
