@@ -11,6 +11,7 @@ import importlib
 SIMULATORS = {
     'arcgis': 'arcgis:ArcGISSimulator',
     'huawei_dcs': 'huawei_dcs:HuaweiDCSSimulator',
+    'ece': 'ece:ECESimulator',
 }
 
 

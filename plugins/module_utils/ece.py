@@ -1,0 +1,388 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Elastic Cloud Enterprise: connection, error bodies, typed calls and plan waiting.
+
+ECE quirks live here and only here: every error body is a ``BasicFailedReply`` (a list of
+``errors`` with ``code`` and ``message``) with the codes repeated in the ``x-cloud-error-codes``
+header; commands on a resource start a *plan* that the API reports under
+``info.plan_info.pending`` while it runs and under ``info.plan_info.current`` once it ended,
+and a command can answer before its pending plan is visible.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote, urlsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    client_from_module,
+    common_argument_spec,
+)
+
+API_PREFIX = '/api/v1'
+STATELESS_KINDS = ('kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server')
+ERROR_CODES_HEADER = 'x-cloud-error-codes'
+
+# Plan waiting: first poll after POLL_INITIAL seconds, doubling up to POLL_MAX.
+POLL_INITIAL = 0.25
+POLL_MAX = 5.0
+
+# Commands that start a plan, and what the resource looks like once they are done.
+PLAN_COMMANDS = frozenset(('restart', 'shutdown', 'restore'))
+
+ACTION_NAMES = {
+    'restart': 'restart',
+    'shutdown': 'shutdown',
+    'restore': 'restore',
+    'delete': 'delete',
+    'start_instances': 'start of all instances',
+    'stop_instances': 'stop of all instances',
+    'start_maintenance': 'start of maintenance mode',
+    'stop_maintenance': 'end of maintenance mode',
+    'cancel_pending': 'cancellation of the pending plan',
+}
+
+
+def ece_argument_spec():
+    """Connection options (documented by the ``platform_ops.admin.ece`` fragment) plus the common ones."""
+    spec = common_argument_spec()
+    spec.update(
+        url=dict(type='str', required=True, fallback=(env_fallback, ['ECE_URL'])),
+        api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_API_KEY'])),
+        username=dict(type='str', fallback=(env_fallback, ['ECE_USERNAME'])),
+        password=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_PASSWORD'])),
+    )
+    return spec
+
+
+ECE_MUTUALLY_EXCLUSIVE = [('api_key', 'username'), ('api_key', 'password')]
+ECE_REQUIRED_TOGETHER = [('username', 'password')]
+
+
+def parse_error_body(response, body):
+    """``(code, message)`` of a ``BasicFailedReply``: every error's code and message, joined."""
+    if not isinstance(body, dict) or not isinstance(body.get('errors'), list):
+        return None, None
+    codes = []
+    messages = []
+    for error in body['errors']:
+        if not isinstance(error, dict):
+            continue
+        code = error.get('code')
+        message = (error.get('message') or '').strip().rstrip('.')
+        if code:
+            codes.append(str(code))
+        if message:
+            fields = error.get('fields') or []
+            if fields:
+                message += ' (fields: %s)' % ', '.join(str(field) for field in fields)
+            messages.append(message)
+    if not codes and not messages:
+        return None, None
+    return ', '.join(codes) or None, '; '.join(messages) or None
+
+
+def validate_base_url(url):
+    """The problem with the coordinator URL, or ``None`` when it is usable."""
+    parts = urlsplit(url or '')
+    if parts.scheme not in ('https', 'http') or not parts.netloc:
+        return 'url must be the ECE coordinator URL, such as https://coordinator.example.com:12443; got %r.' % url
+    if parts.query or parts.fragment:
+        return 'url must not carry a query string or fragment; got %r.' % url
+    return None
+
+
+def api_base(url):
+    """``<url>/api/v1``, whether or not the user wrote the ``/api/v1`` part."""
+    url = url.rstrip('/')
+    if url.endswith(API_PREFIX):
+        return url
+    return url + API_PREFIX
+
+
+def _flag(value):
+    return 'true' if value else 'false'
+
+
+class PlanFailed(Exception):
+    """A plan that ended in error; the message names the failing step and what it said."""
+
+
+class WaitTimeout(Exception):
+    """The resource did not reach the awaited state before the deadline."""
+
+
+class ECEClient:
+    """Typed calls to the deployment resource API of ECE over one ``HttpClient``."""
+
+    def __init__(self, http, auth=None, sleep=time.sleep, clock=time.monotonic):
+        self.http = http
+        self.auth = auth
+        self.sleep = sleep
+        self.clock = clock
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _call(self, method, path, operation, params=None):
+        kwargs = {}
+        if params:
+            kwargs['params'] = params
+        if self.auth:
+            kwargs['auth'] = self.auth
+        response = self.http.request(method, path, operation, **kwargs)
+        return self.http.json(response, operation)
+
+    @staticmethod
+    def resource_path(deployment_id, kind, ref_id, suffix=''):
+        return 'deployments/%s/%s/%s%s' % (quote(deployment_id, safe=''), kind, quote(ref_id, safe=''), suffix)
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def get_deployment(self, deployment_id):
+        """The deployment with its resources and their current and pending plans (no logs, no history)."""
+        params = dict(show_plans='true', show_plan_logs='false', show_plan_history='false', show_metadata='false',
+                      show_settings='false', show_instance_configurations='false', enrich_with_template='false')
+        return self._call('GET', 'deployments/%s' % quote(deployment_id, safe=''),
+                          'Reading deployment %s' % deployment_id, params=params)
+
+    def get_resource(self, deployment_id, kind, ref_id, logs=False):
+        """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
+        params = dict(show_plans='true', show_plan_logs=_flag(logs), show_plan_history='false',
+                      show_metadata='false', show_settings='false')
+        return self._call('GET', self.resource_path(deployment_id, kind, ref_id),
+                          'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params=params)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def _command(self, action, deployment_id, kind, ref_id, method, suffix, params=None):
+        operation = 'Requesting the %s of %s %s in deployment %s' % (ACTION_NAMES[action], kind, ref_id, deployment_id)
+        return self._call(method, self.resource_path(deployment_id, kind, ref_id, suffix), operation, params=params) or {}
+
+    def restart(self, deployment_id, kind, ref_id, cancel_pending=False):
+        return self._command('restart', deployment_id, kind, ref_id, 'POST', '/_restart',
+                             dict(cancel_pending=_flag(cancel_pending)))
+
+    def shutdown(self, deployment_id, kind, ref_id, skip_snapshot=False, hide=False):
+        params = dict(skip_snapshot=_flag(skip_snapshot))
+        if hide:
+            # Only platform administrators may send hide at all, so it is sent only when asked for.
+            params['hide'] = 'true'
+        return self._command('shutdown', deployment_id, kind, ref_id, 'POST', '/_shutdown', params)
+
+    def restore(self, deployment_id, kind, ref_id):
+        return self._command('restore', deployment_id, kind, ref_id, 'POST', '/_restore', dict(restore_snapshot='false'))
+
+    def delete(self, deployment_id, kind, ref_id):
+        return self._command('delete', deployment_id, kind, ref_id, 'DELETE', '')
+
+    def start_instances(self, deployment_id, kind, ref_id):
+        return self._command('start_instances', deployment_id, kind, ref_id, 'POST', '/instances/_start')
+
+    def stop_instances(self, deployment_id, kind, ref_id):
+        return self._command('stop_instances', deployment_id, kind, ref_id, 'POST', '/instances/_stop')
+
+    def start_maintenance(self, deployment_id, kind, ref_id):
+        return self._command('start_maintenance', deployment_id, kind, ref_id, 'POST', '/instances/maintenance-mode/_start')
+
+    def stop_maintenance(self, deployment_id, kind, ref_id):
+        return self._command('stop_maintenance', deployment_id, kind, ref_id, 'POST', '/instances/maintenance-mode/_stop')
+
+    def cancel_pending(self, deployment_id, kind, ref_id):
+        return self._command('cancel_pending', deployment_id, kind, ref_id, 'DELETE', '/plan/pending',
+                             dict(ignore_missing='true'))
+
+    def run(self, action, deployment_id, kind, ref_id, **options):
+        """Send the command named ``action``."""
+        return getattr(self, action)(deployment_id, kind, ref_id, **options)
+
+    # --- waiting ----------------------------------------------------------------------------
+
+    def wait(self, action, deployment_id, kind, ref_id, before, timeout, predicate=None):
+        """Poll the resource until the command ``action`` has taken effect; return the resource.
+
+        ``before`` is the resource as read just before the command. For a plan command the wait ends
+        when a pending plan that was not there before has appeared and gone, or when the current plan
+        attempt id changed (the plan may have come and gone between two polls); a plan that ended in
+        error raises ``PlanFailed``. Other commands end when ``predicate(resource)`` holds and no plan
+        is pending.
+        """
+        before_current = plan_attempt_id(before, 'current')
+        before_pending = plan_attempt_id(before, 'pending')
+        deadline = self.clock() + timeout
+        delay = POLL_INITIAL
+        seen_pending = None
+        resource = before
+        while True:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise WaitTimeout(self._timeout_message(action, deployment_id, kind, ref_id, timeout, resource))
+            self.sleep(min(delay, remaining))
+            delay = min(delay * 2, POLL_MAX)
+            resource = self.get_resource(deployment_id, kind, ref_id)
+            pending = plan_attempt_id(resource, 'pending')
+            if pending is not None:
+                if pending != before_pending:
+                    seen_pending = pending
+                continue
+            if action in PLAN_COMMANDS:
+                if seen_pending is not None or plan_attempt_id(resource, 'current') != before_current:
+                    break
+            elif predicate is None or predicate(resource):
+                break
+        if action in PLAN_COMMANDS:
+            resource = self.get_resource(deployment_id, kind, ref_id, logs=True)
+            failure = plan_failure(resource)
+            if failure:
+                step, message = failure
+                raise PlanFailed('The %s plan %s of %s %s in deployment %s failed at step %s: %s.' % (
+                    ACTION_NAMES[action], plan_attempt_id(resource, 'current'), kind, ref_id, deployment_id,
+                    step, message.rstrip('.')))
+        return resource
+
+    @staticmethod
+    def _timeout_message(action, deployment_id, kind, ref_id, timeout, resource):
+        info = (resource or {}).get('info') or {}
+        pending = plan_attempt_id(resource, 'pending')
+        text = 'Timed out after %gs waiting for the %s of %s %s in deployment %s (status %s' % (
+            timeout, ACTION_NAMES[action], kind, ref_id, deployment_id, info.get('status', 'unknown'))
+        if pending:
+            text += ', plan %s still pending' % pending
+        return text + '); raise wait_timeout or check the deployment\'s activity page.'
+
+
+def plan_attempt_id(resource, which):
+    """The attempt id of the ``current`` or ``pending`` plan of a resource, or ``None``."""
+    plan = (((resource or {}).get('info') or {}).get('plan_info') or {}).get(which)
+    if not plan:
+        return None
+    return plan.get('plan_attempt_id') or plan.get('plan_attempt_name') or '(no id)'
+
+
+def plan_failure(resource):
+    """``(step_id, message)`` when the current plan attempt ended in error, else ``None``."""
+    current = (((resource or {}).get('info') or {}).get('plan_info') or {}).get('current') or {}
+    log = current.get('plan_attempt_log') or []
+    completed = [step for step in log if step.get('step_id') == 'plan-completed']
+    failed = bool(completed and completed[-1].get('status') == 'error')
+    if not failed and not (current.get('error') and current.get('healthy') is False):
+        return None
+    errors = [step for step in log if step.get('status') == 'error' and step.get('step_id') != 'plan-completed']
+    step = errors[0] if errors else (completed[-1] if completed else {})
+    message = _last_message(step) or _last_message(completed[-1] if completed else {})
+    if not message:
+        message = (current.get('error') or {}).get('message') or 'no message'
+    return step.get('step_id') or 'unknown', message
+
+
+def _last_message(step):
+    messages = [entry.get('message') for entry in step.get('info_log') or () if entry.get('message')]
+    return messages[-1] if messages else None
+
+
+# --- summaries ----------------------------------------------------------------------------
+
+
+def instance_running(instance):
+    return bool(instance.get('service_running') and instance.get('container_started'))
+
+
+def instance_summary(instance):
+    return dict(
+        name=instance.get('instance_name'),
+        running=instance_running(instance),
+        container_started=bool(instance.get('container_started')),
+        service_running=bool(instance.get('service_running')),
+        maintenance_mode=bool(instance.get('maintenance_mode')),
+        healthy=bool(instance.get('healthy')),
+        version=instance.get('service_version'),
+        zone=instance.get('zone'),
+    )
+
+
+def is_shut_down(resource):
+    """Shut down: status ``stopped`` and no current plan (or one without a plan, as a shutdown leaves it)."""
+    info = (resource or {}).get('info') or {}
+    current = (info.get('plan_info') or {}).get('current')
+    return info.get('status') == 'stopped' and (not current or not current.get('plan'))
+
+
+def observed_state(resource):
+    """``shutdown``, ``started`` (every instance running), ``stopped`` (none running) or ``mixed``."""
+    if is_shut_down(resource):
+        return 'shutdown'
+    instances = ((resource.get('info') or {}).get('topology') or {}).get('instances') or []
+    running = [instance_running(instance) for instance in instances]
+    if running and all(running):
+        return 'started'
+    if not any(running):
+        return 'stopped'
+    return 'mixed'
+
+
+def plan_version(kind, plan_info):
+    plan = (plan_info or {}).get('plan') or {}
+    return (plan.get(kind) or {}).get('version')
+
+
+def summarize(kind, resource):
+    """What a person wants to know about a stateless resource, in a stable shape."""
+    info = resource.get('info') or {}
+    plans = info.get('plan_info') or {}
+    instances = [instance_summary(instance) for instance in (info.get('topology') or {}).get('instances') or []]
+    pending = plans.get('pending')
+    return dict(
+        kind=kind,
+        ref_id=resource.get('ref_id'),
+        id=resource.get('id'),
+        elasticsearch_cluster_ref_id=resource.get('elasticsearch_cluster_ref_id'),
+        status=info.get('status'),
+        healthy=bool(info.get('healthy')),
+        state=observed_state(resource),
+        instances=instances,
+        maintenance_mode=bool(instances) and all(instance['maintenance_mode'] for instance in instances),
+        plan_attempt_id=plan_attempt_id(resource, 'current'),
+        pending_plan=None if not pending else dict(
+            plan_attempt_id=plan_attempt_id(resource, 'pending'),
+            attempt_start_time=pending.get('attempt_start_time'),
+        ),
+        versions=dict(
+            plan=plan_version(kind, plans.get('current')),
+            instances=sorted(set(instance['version'] for instance in instances if instance['version'])),
+        ),
+    )
+
+
+def ece_client_from_module(module, pool_maxsize=4):
+    """Validate the connection options and build an ``ECEClient`` (no request is sent)."""
+    params = module.params
+    problem = validate_base_url(params['url'])
+    if problem:
+        module.fail_json(msg=problem)
+    if not params['api_key'] and not (params['username'] and params['password']):
+        module.fail_json(msg='Give either api_key (or ECE_API_KEY) or username and password '
+                             '(or ECE_USERNAME and ECE_PASSWORD).')
+    headers = None
+    auth = None
+    secrets = []
+    if params['api_key']:
+        headers = {'Authorization': 'ApiKey %s' % params['api_key']}
+        secrets.append(params['api_key'])
+    else:
+        auth = (params['username'], params['password'])
+        secrets.append(params['password'])
+    http = client_from_module(module, api_base(params['url']), secrets=secrets, error_parser=_parser_with_header,
+                              pool_maxsize=pool_maxsize, headers=headers)
+    return ECEClient(http, auth=auth)
+
+
+def _parser_with_header(response, body):
+    code, message = parse_error_body(response, body)
+    header = response.headers.get(ERROR_CODES_HEADER)
+    if header:
+        code = code or header
+        extra = '%s: %s' % (ERROR_CODES_HEADER, header)
+        message = '%s (%s)' % (message, extra) if message else extra
+    return code, message

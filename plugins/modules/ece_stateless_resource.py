@@ -1,0 +1,547 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ece_stateless_resource
+short_description: Start, stop, restart, shut down or delete an Elastic Cloud Enterprise stateless resource
+version_added: 0.1.0
+description:
+  - Manages the life cycle of one stateless resource (Kibana, APM, App Search, Enterprise Search or
+    Integrations Server) of an Elastic Cloud Enterprise (ECE) deployment, and its instances' maintenance mode.
+  - Reads the deployment first and acts only when the resource is not already as asked, so a second run
+    reports no change. O(state=restarted) is the exception, see there.
+  - A resource with a pending plan is not touched unless O(cancel_pending=true); the task fails before
+    sending anything, naming the pending plan.
+  - With O(wait=true), waits for each command to take effect. For commands that start a plan (restart,
+    shutdown, restore) it records the current plan attempt before the command and polls, with capped
+    exponential backoff, until the new plan has appeared and finished (or the current attempt changed,
+    because a short plan can come and go between two polls). A plan that ended in error fails the task
+    with the failing step and its message.
+author:
+  - platform_ops.admin maintainers (!UNKNOWN)
+options:
+  deployment_id:
+    description:
+      - Identifier of the deployment.
+    type: str
+    required: true
+  kind:
+    description:
+      - Kind of the stateless resource.
+    type: str
+    required: true
+    choices: [kibana, apm, appsearch, enterprise_search, integrations_server]
+  ref_id:
+    description:
+      - Reference id of the resource in the deployment, such as C(main-kibana).
+      - When not set (or set to C(_main)) and the deployment has exactly one resource of O(kind), that one is
+        used. With several, the task fails and lists them. With none, the task fails, except with
+        O(state=absent), which then has nothing to do.
+    type: str
+  state:
+    description:
+      - V(started) - the resource runs and all its instances are started. A shut-down resource is restored
+        (C(_restore)), stopped instances are started (C(instances/_start)). Already running, nothing is done.
+      - V(stopped) - every instance is stopped (C(instances/_stop)). A resource whose instances are all stopped,
+        or that is shut down (it has no instances), is left alone.
+      - V(restarted) - the resource is restarted (C(_restart)), which re-applies its plan with a reboot, or starts
+        a shut-down resource with its last successful plan. B(Always reports a change), on every run, because a
+        restart is an action rather than a state; run it on a condition (see the examples).
+      - V(shutdown) - the resource is shut down (C(_shutdown)), see O(skip_snapshot) and O(hide). Already shut
+        down, nothing is done.
+      - V(absent) - the resource is shut down if needed (always waiting for the shutdown, whatever O(wait) says,
+        because only a shut-down resource can be deleted) and deleted. Not there, nothing is done.
+      - When not set, only O(maintenance_mode) is managed.
+    type: str
+    choices: [started, stopped, restarted, shutdown, absent]
+  maintenance_mode:
+    description:
+      - V(true) puts every instance in maintenance mode (the proxy stops routing requests to it), V(false) takes
+        every instance out of it. Instances already so are left alone.
+      - Applied after O(state). Cannot be combined with O(state=shutdown) or O(state=absent), and needs a resource
+        that has instances.
+    type: bool
+  cancel_pending:
+    description:
+      - Cancel a pending plan of the resource before acting. Without it, a resource with a pending plan fails the
+        task before any change is sent.
+      - A restart cancels the pending plan itself (C(cancel_pending=true) on C(_restart)); other commands are
+        preceded by C(DELETE .../plan/pending).
+    type: bool
+    default: false
+  skip_snapshot:
+    description:
+      - With O(state=shutdown) or O(state=absent), skip the snapshot taken before the shutdown.
+    type: bool
+    default: false
+  hide:
+    description:
+      - With O(state=shutdown), hide the resource once shut down. Only platform administrators may ask for this;
+        it is sent only when V(true).
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for every command to take effect (plans finished, instances started or stopped, maintenance mode
+        applied) and return the resource as it then is.
+      - When V(false), commands are sent one after another without waiting, except that a shutdown before a
+        delete is always waited for, and so is a restore followed by a maintenance mode change.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each command to take effect before failing the task.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - platform_ops.admin.ece
+  - platform_ops.admin.common
+  - platform_ops.admin.attributes
+  - platform_ops.admin.attributes.ece_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the deployment and reports what would be done; sends no request that writes.
+  diff_mode:
+    support: full
+    details:
+      - Shows the resource's state, status, plan attempt and each instance (running or stopped, maintenance mode)
+        before and after. In check mode the after side is the expected result.
+notes:
+  - Reads the deployment once (C(GET /api/v1/deployments/{deployment_id})) to find the resource and its state,
+    then sends only the commands needed.
+  - Requests that write are repeated only after HTTP 429 or 503, which the server sends before doing anything,
+    so a restart is never sent twice.
+seealso:
+  - module: platform_ops.admin.ece_stateless_resource_info
+  - name: Restart Deployment Stateless Resource (ECE API)
+    description: The vendor's documentation of the restart command.
+    link: https://www.elastic.co/guide/en/cloud-enterprise/current/restart-deployment-stateless-resource.html
+'''
+
+EXAMPLES = r'''
+- name: Restart Kibana and wait until it runs again (reports changed on every run)
+  platform_ops.admin.ece_stateless_resource:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+    state: restarted
+
+- name: Make sure APM runs with all its instances
+  platform_ops.admin.ece_stateless_resource:
+    url: https://coordinator.example.com:12443
+    username: admin
+    password: "{{ vault_ece_password }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: apm
+    state: started
+
+# In an hourly job: restart Kibana only when ECE reports it unhealthy, so a healthy run changes nothing.
+- name: Read Kibana
+  platform_ops.admin.ece_stateless_resource_info:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+  register: kibana
+
+- name: Restart Kibana if it is unhealthy
+  platform_ops.admin.ece_stateless_resource:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+    ref_id: "{{ kibana.resources[0].ref_id }}"
+    state: restarted
+  when: not kibana.resources[0].healthy
+
+# The connection options can be set once per play for the whole group:
+#   module_defaults:
+#     group/platform_ops.admin.ece:
+#       url: https://coordinator.example.com:12443
+#       api_key: "{{ vault_ece_api_key }}"
+- name: Put the Enterprise Search instances in maintenance mode
+  platform_ops.admin.ece_stateless_resource:
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: enterprise_search
+    maintenance_mode: true
+
+- name: Shut down App Search without a snapshot, replacing whatever plan is pending
+  platform_ops.admin.ece_stateless_resource:
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: appsearch
+    ref_id: main-appsearch
+    state: shutdown
+    skip_snapshot: true
+    cancel_pending: true
+
+- name: Remove the second Kibana
+  platform_ops.admin.ece_stateless_resource:
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+    ref_id: kibana-secondary
+    state: absent
+'''
+
+RETURN = r'''
+deployment_id:
+  description: The deployment.
+  returned: always
+  type: str
+  sample: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+kind:
+  description: The kind of the resource.
+  returned: always
+  type: str
+  sample: kibana
+ref_id:
+  description: The reference id of the resource, as resolved. V(null) when O(state=absent) found no resource.
+  returned: always
+  type: str
+  sample: main-kibana
+actions:
+  description:
+    - The commands sent, in order (in check mode, the commands that would be sent). One or more of
+      V(cancel_pending), V(restore), V(start_instances), V(stop_instances), V(restart), V(shutdown), V(delete),
+      V(start_maintenance), V(stop_maintenance).
+  returned: always
+  type: list
+  elements: str
+  sample: [restart]
+state:
+  description:
+    - The resource's state as read at the end - V(started) (every instance running), V(stopped) (none running),
+      V(mixed), V(shutdown) or V(absent). In check mode, the state read before.
+  returned: always
+  type: str
+  sample: started
+status:
+  description: The resource's status as ECE reports it (V(initializing), V(stopping), V(stopped), V(rebooting),
+    V(restarting), V(reconfiguring) or V(started)).
+  returned: when the resource exists
+  type: str
+  sample: started
+healthy:
+  description: Whether ECE reports the resource healthy.
+  returned: when the resource exists
+  type: bool
+  sample: true
+instances:
+  description: The resource's instances.
+  returned: when the resource exists
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Instance name.
+      type: str
+      sample: instance-0000000001
+    running:
+      description: Whether the container is started and the service running.
+      type: bool
+    container_started:
+      description: Whether the container is started.
+      type: bool
+    service_running:
+      description: Whether the service is running.
+      type: bool
+    maintenance_mode:
+      description: Whether the instance is in maintenance mode.
+      type: bool
+    healthy:
+      description: Whether ECE reports the instance healthy.
+      type: bool
+    version:
+      description: The version the instance runs.
+      type: str
+      sample: 8.15.3
+    zone:
+      description: The availability zone of the instance.
+      type: str
+      sample: ece-zone-1
+plan_attempt_id:
+  description: The id of the resource's current plan attempt (the one a restart, shutdown or restore created,
+    once waited for).
+  returned: when the resource exists
+  type: str
+  sample: 0b6f6a43-3c2f-4a83-9a59-2d5b7a0b4b1e
+pending_plan:
+  description: The plan still pending, if any (with O(wait=false) typically the one just started).
+  returned: when the resource exists
+  type: dict
+  contains:
+    plan_attempt_id:
+      description: Its attempt id.
+      type: str
+    attempt_start_time:
+      description: When it started.
+      type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
+    ECE_MUTUALLY_EXCLUSIVE,
+    ECE_REQUIRED_TOGETHER,
+    PLAN_COMMANDS,
+    STATELESS_KINDS,
+    PlanFailed,
+    WaitTimeout,
+    ece_argument_spec,
+    ece_client_from_module,
+    instance_running,
+    observed_state,
+    summarize,
+)
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+
+STATES = ('started', 'stopped', 'restarted', 'shutdown', 'absent')
+
+
+def argument_spec():
+    spec = ece_argument_spec()
+    spec.update(
+        deployment_id=dict(type='str', required=True),
+        kind=dict(type='str', required=True, choices=list(STATELESS_KINDS)),
+        ref_id=dict(type='str'),
+        state=dict(type='str', choices=list(STATES)),
+        maintenance_mode=dict(type='bool'),
+        cancel_pending=dict(type='bool', default=False),
+        skip_snapshot=dict(type='bool', default=False),
+        hide=dict(type='bool', default=False),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=600),
+    )
+    return spec
+
+
+def validate(module):
+    params = module.params
+    if not params['deployment_id'].strip():
+        module.fail_json(msg='deployment_id must not be empty.')
+    if params['ref_id'] is not None and not params['ref_id'].strip():
+        module.fail_json(msg='ref_id must not be empty; leave it out to use the only resource of its kind.')
+    if params['wait_timeout'] <= 0:
+        module.fail_json(msg='wait_timeout must be greater than 0, got %s.' % params['wait_timeout'])
+    if params['maintenance_mode'] is not None and params['state'] in ('shutdown', 'absent'):
+        module.fail_json(msg='maintenance_mode cannot be combined with state=%s: a shut-down resource has no instances.'
+                         % params['state'])
+    if params['hide'] and params['state'] != 'shutdown':
+        module.fail_json(msg='hide applies to state=shutdown only.')
+
+
+def resolve(module, deployment, kind, ref_id):
+    """The resource to act on, or ``None`` when it is absent (and that is acceptable)."""
+    params = module.params
+    resources = ((deployment.get('resources') or {}).get(kind)) or []
+    names = [res.get('ref_id') for res in resources]
+    where = 'deployment %s' % params['deployment_id']
+    if ref_id in (None, '_main'):
+        if len(resources) == 1:
+            return resources[0]
+        if resources:
+            module.fail_json(msg='%s has %d %s resources (%s); set ref_id to the one to manage.' % (
+                where, len(resources), kind, ', '.join(names)), ref_ids=names)
+        if params['state'] == 'absent':
+            return None
+        module.fail_json(msg='%s has no %s resource.' % (where, kind))
+    for res in resources:
+        if res.get('ref_id') == ref_id:
+            return res
+    if params['state'] == 'absent':
+        return None
+    module.fail_json(msg='%s has no %s resource %s (it has: %s).' % (
+        where, kind, ref_id, ', '.join(names) or 'none'), ref_ids=names)
+    return None
+
+
+def instances_of(resource):
+    return ((resource.get('info') or {}).get('topology') or {}).get('instances') or []
+
+
+def plan_actions(module, resource):
+    """The commands that bring ``resource`` to the asked state, in order, and the expected result."""
+    state = module.params['state']
+    maintenance = module.params['maintenance_mode']
+    current = observed_state(resource)
+    instances = [dict(name=instance.get('instance_name'), running=instance_running(instance),
+                      maintenance_mode=bool(instance.get('maintenance_mode'))) for instance in instances_of(resource)]
+    actions = []
+    after_state = current
+    if state == 'started' and current != 'started':
+        actions.append('restore' if current == 'shutdown' else 'start_instances')
+        after_state = 'started'
+    elif state == 'stopped' and current in ('started', 'mixed'):
+        actions.append('stop_instances')
+        after_state = 'stopped'
+    elif state == 'restarted':
+        actions.append('restart')
+        after_state = 'started'
+    elif state == 'shutdown' and current != 'shutdown':
+        actions.append('shutdown')
+        after_state = 'shutdown'
+    elif state == 'absent':
+        if current != 'shutdown':
+            actions.append('shutdown')
+        actions.append('delete')
+        after_state = 'absent'
+    if after_state in ('started', 'stopped', 'mixed'):
+        running = after_state == 'started' if after_state != 'mixed' else None
+        for instance in instances:
+            if running is not None:
+                instance['running'] = running
+    else:
+        instances = []
+    if maintenance is not None:
+        if current == 'shutdown' and after_state == 'shutdown':
+            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in or take out of '
+                             'maintenance mode; set state=started too.' % (
+                                 module.params['kind'], resource.get('ref_id'), module.params['deployment_id']))
+        if current == 'shutdown':
+            # Restored instances start outside maintenance mode.
+            if maintenance:
+                actions.append('start_maintenance')
+        elif any(instance['maintenance_mode'] != maintenance for instance in instances):
+            actions.append('start_maintenance' if maintenance else 'stop_maintenance')
+        for instance in instances:
+            instance['maintenance_mode'] = maintenance
+    return actions, after_state, instances
+
+
+def diff_view(summary=None, state=None, instances=None, plan_attempt_id=None):
+    """What the diff shows of a resource: its state, status, plan attempt and instances."""
+    if summary is None and state is None:
+        return dict(state='absent')
+    if summary is not None:
+        return dict(
+            state=summary['state'], status=summary['status'], plan_attempt_id=summary['plan_attempt_id'],
+            instances=dict((item['name'], instance_words(item)) for item in summary['instances']),
+        )
+    return dict(state=state, plan_attempt_id=plan_attempt_id,
+                instances=dict((item['name'], instance_words(item)) for item in instances or ()))
+
+
+def instance_words(instance):
+    return ('running' if instance['running'] else 'stopped') + (', maintenance mode' if instance['maintenance_mode'] else '')
+
+
+def predicate_for(action):
+    """When a command that starts no plan has taken effect."""
+    if action == 'start_instances':
+        return lambda res: bool(instances_of(res)) and all(instance_running(i) for i in instances_of(res))
+    if action == 'stop_instances':
+        return lambda res: not any(instance_running(i) for i in instances_of(res))
+    if action == 'start_maintenance':
+        return lambda res: bool(instances_of(res)) and all(i.get('maintenance_mode') for i in instances_of(res))
+    if action == 'stop_maintenance':
+        return lambda res: not any(i.get('maintenance_mode') for i in instances_of(res))
+    return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
+        required_together=ECE_REQUIRED_TOGETHER,
+        required_one_of=[('state', 'maintenance_mode')],
+        supports_check_mode=True,
+    )
+    validate(module)
+    params = module.params
+    deployment_id, kind = params['deployment_id'], params['kind']
+    client = ece_client_from_module(module)
+    result = dict(changed=False, deployment_id=deployment_id, kind=kind, ref_id=None, actions=[])
+    try:
+        run(module, client, result)
+    except ApiError as error:
+        fail_from_error(module, error, **result)
+    except (PlanFailed, WaitTimeout) as error:
+        module.fail_json(msg=str(error), **result)
+    finally:
+        client.http.close()
+    module.exit_json(**result)
+
+
+def run(module, client, result):
+    params = module.params
+    deployment_id, kind = params['deployment_id'], params['kind']
+    deployment = client.get_deployment(deployment_id)
+    resource = resolve(module, deployment, kind, params['ref_id'])
+    if resource is None:
+        result.update(state='absent', ref_id=params['ref_id'] if params['ref_id'] != '_main' else None)
+        if module._diff:
+            result['diff'] = dict(before=diff_view(), after=diff_view())
+        return
+    ref_id = resource['ref_id']
+    result['ref_id'] = ref_id
+    before = summarize(kind, resource)
+    actions, after_state, after_instances = plan_actions(module, resource)
+    pending = before['pending_plan']
+    if actions and pending:
+        if not params['cancel_pending']:
+            module.fail_json(msg='%s %s of deployment %s has a pending plan (attempt %s, started %s); wait for it to '
+                             'finish or set cancel_pending=true to cancel it. Nothing was changed.' % (
+                                 kind, ref_id, deployment_id, pending['plan_attempt_id'],
+                                 pending['attempt_start_time'] or 'at an unknown time'),
+                             pending_plan=pending, **result)
+        if actions[0] != 'restart':
+            actions.insert(0, 'cancel_pending')
+    result['actions'] = actions
+    result['changed'] = bool(actions)
+    if module.check_mode or not actions:
+        result.update(_returned(before))
+        if module._diff:
+            plan_id = before['plan_attempt_id']
+            if any(action in PLAN_COMMANDS for action in actions):
+                plan_id = '(new plan attempt)'
+            after = diff_view() if after_state == 'absent' else diff_view(
+                state=after_state, instances=after_instances, plan_attempt_id=plan_id)
+            if not actions:
+                after = diff_view(before)
+            result['diff'] = dict(before=diff_view(before), after=after)
+        return
+
+    current = resource
+    for index, action in enumerate(actions):
+        last = index == len(actions) - 1
+        options = {}
+        if action == 'restart':
+            options['cancel_pending'] = bool(pending) and params['cancel_pending']
+        elif action == 'shutdown':
+            options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
+        answer = client.run(action, deployment_id, kind, ref_id, **options)
+        for warning in (answer or {}).get('warnings') or ():
+            module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
+        if action in ('delete', 'cancel_pending'):
+            if action == 'cancel_pending':
+                current = client.get_resource(deployment_id, kind, ref_id)
+            continue
+        if params['wait'] or not last:
+            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
+                                  predicate=predicate_for(action))
+
+    if actions[-1] == 'delete':
+        result['state'] = 'absent'
+        after = diff_view()
+    else:
+        if not params['wait']:
+            current = client.get_resource(deployment_id, kind, ref_id)
+        summary = summarize(kind, current)
+        result.update(_returned(summary))
+        after = diff_view(summary)
+    if module._diff:
+        result['diff'] = dict(before=diff_view(before), after=after)
+
+
+def _returned(summary):
+    return dict((key, summary[key]) for key in ('state', 'status', 'healthy', 'instances', 'plan_attempt_id', 'pending_plan'))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ece_stateless_resource_info
+short_description: List the stateless resources of an Elastic Cloud Enterprise deployment
+version_added: 0.1.0
+description:
+  - Returns the stateless resources (Kibana, APM, App Search, Enterprise Search, Integrations Server) of an
+    Elastic Cloud Enterprise deployment, of one kind or of all kinds, summarised - status, health, instances,
+    pending plan and versions.
+  - Makes one request, C(GET /api/v1/deployments/{deployment_id}), without plan logs or history.
+author:
+  - platform_ops.admin maintainers (!UNKNOWN)
+options:
+  deployment_id:
+    description:
+      - Identifier of the deployment.
+    type: str
+    required: true
+  kind:
+    description:
+      - Only resources of this kind. All stateless kinds when not set.
+    type: str
+    choices: [kibana, apm, appsearch, enterprise_search, integrations_server]
+  ref_id:
+    description:
+      - Only the resource with this reference id. Requires O(kind). An empty list is returned when there is none.
+    type: str
+extends_documentation_fragment:
+  - platform_ops.admin.ece
+  - platform_ops.admin.common
+  - platform_ops.admin.attributes
+  - platform_ops.admin.attributes.info_module
+  - platform_ops.admin.attributes.ece_group
+seealso:
+  - module: platform_ops.admin.ece_stateless_resource
+'''
+
+EXAMPLES = r'''
+- name: List every stateless resource of a deployment
+  platform_ops.admin.ece_stateless_resource_info:
+    url: https://coordinator.example.com:12443
+    api_key: "{{ vault_ece_api_key }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+  register: stateless
+
+- name: Name the resources that are not healthy
+  ansible.builtin.debug:
+    msg: "{{ stateless.resources | rejectattr('healthy') | map(attribute='ref_id') | list }}"
+
+- name: Read the Kibana of a deployment
+  platform_ops.admin.ece_stateless_resource_info:
+    url: https://coordinator.example.com:12443
+    username: admin
+    password: "{{ vault_ece_password }}"
+    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    kind: kibana
+  register: kibana
+'''
+
+RETURN = r'''
+deployment:
+  description: The deployment.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: Its id.
+      type: str
+      sample: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+    name:
+      description: Its name.
+      type: str
+      sample: observability
+    healthy:
+      description: Whether ECE reports the whole deployment healthy.
+      type: bool
+resources:
+  description: The stateless resources, in the order kibana, apm, appsearch, enterprise_search, integrations_server.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of the resource.
+      type: str
+      sample: kibana
+    ref_id:
+      description: Its reference id in the deployment.
+      type: str
+      sample: main-kibana
+    id:
+      description: Its cluster id.
+      type: str
+    elasticsearch_cluster_ref_id:
+      description: The reference id of the Elasticsearch resource it belongs to.
+      type: str
+      sample: main-elasticsearch
+    status:
+      description: The status ECE reports (V(initializing), V(stopping), V(stopped), V(rebooting), V(restarting),
+        V(reconfiguring) or V(started)).
+      type: str
+      sample: started
+    healthy:
+      description: Whether ECE reports it healthy.
+      type: bool
+    state:
+      description: V(started) (every instance running), V(stopped) (none running), V(mixed) or V(shutdown).
+      type: str
+      sample: started
+    maintenance_mode:
+      description: Whether every instance is in maintenance mode.
+      type: bool
+    instances:
+      description: Its instances - C(name), C(running), C(container_started), C(service_running),
+        C(maintenance_mode), C(healthy), C(version) and C(zone).
+      type: list
+      elements: dict
+    plan_attempt_id:
+      description: The id of the current plan attempt.
+      type: str
+    pending_plan:
+      description: The pending plan (C(plan_attempt_id), C(attempt_start_time)), or V(null).
+      type: dict
+    versions:
+      description: The version in the current plan (C(plan)) and the distinct versions the instances run
+        (C(instances)).
+      type: dict
+      sample:
+        plan: 8.15.3
+        instances: [8.15.3]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
+    ECE_MUTUALLY_EXCLUSIVE,
+    ECE_REQUIRED_TOGETHER,
+    STATELESS_KINDS,
+    ece_argument_spec,
+    ece_client_from_module,
+    summarize,
+)
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+
+
+def main():
+    spec = ece_argument_spec()
+    spec.update(
+        deployment_id=dict(type='str', required=True),
+        kind=dict(type='str', choices=list(STATELESS_KINDS)),
+        ref_id=dict(type='str'),
+    )
+    module = AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
+        required_together=ECE_REQUIRED_TOGETHER,
+        required_by=dict(ref_id=['kind']),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not params['deployment_id'].strip():
+        module.fail_json(msg='deployment_id must not be empty.')
+    client = ece_client_from_module(module)
+    try:
+        deployment = client.get_deployment(params['deployment_id'])
+    except ApiError as error:
+        fail_from_error(module, error)
+    finally:
+        client.http.close()
+    resources = []
+    found = deployment.get('resources') or {}
+    for kind in STATELESS_KINDS:
+        if params['kind'] and kind != params['kind']:
+            continue
+        for resource in found.get(kind) or ():
+            if params['ref_id'] and resource.get('ref_id') != params['ref_id']:
+                continue
+            resources.append(summarize(kind, resource))
+    module.exit_json(
+        changed=False,
+        deployment=dict(id=deployment.get('id'), name=deployment.get('name'), healthy=deployment.get('healthy')),
+        resources=resources,
+    )
+
+
+if __name__ == '__main__':
+    main()

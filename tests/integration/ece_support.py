@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures and helpers of the ECE tests (imported by the ECE test modules).
+
+Every test that uses the ``ece`` fixture has its simulator log checked against the vendor's spec
+when the test ends (and whenever the test clears the log): each request the modules sent and each
+answer the simulator gave. The totals
+are written to ``tests/output/ece-spec-report.json`` when the session ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ece_spec import ROOT, SpecChecker, load_spec, spec_path
+from simulators.base import SimServer
+from simulators.ece import DEMO_API_KEY, DEMO_DEPLOYMENT, DEMO_PASSWORD, DEMO_USERNAME, ECESimulator
+
+STATELESS = 'platform_ops.admin.ece_stateless_resource'
+INFO = 'platform_ops.admin.ece_stateless_resource_info'
+DEPLOYMENT = DEMO_DEPLOYMENT
+API_KEY = DEMO_API_KEY
+USERNAME = DEMO_USERNAME
+PASSWORD = DEMO_PASSWORD
+# Short plans keep the suite fast; the demo uses the simulator's defaults.
+FAST = dict(plan_duration=0.4, instance_delay=0.15, plan_appear_delay=0.0)
+
+_SPEC = {}
+
+
+def spec_checker():
+    """One checker for the session (``None`` without the spec file)."""
+    if 'checker' not in _SPEC:
+        spec = load_spec()
+        _SPEC['checker'] = SpecChecker(spec) if spec is not None else None
+    return _SPEC['checker']
+
+
+class ServedECE:
+    def __init__(self, server, ca_file):
+        self.server = server
+        self.sim = server.simulator
+        self.url = server.url
+        self.ca_file = ca_file
+
+    def args(self, **extra):
+        """Module arguments: connection with the API key, the test CA, the demo deployment."""
+        args = dict(url=self.url, api_key=API_KEY, ca_path=self.ca_file, deployment_id=DEPLOYMENT)
+        args.update(extra)
+        return args
+
+    def resource(self, kind, ref_id=None, deployment_id=DEPLOYMENT):
+        ref_id = ref_id or 'main-' + kind
+        with self.sim.lock:
+            return self.sim.resource_info(deployment_id, kind, self.sim.resource(deployment_id, kind, ref_id),
+                                          logs=True)
+
+    def writes(self):
+        return [(entry['method'], entry['path'].split('/', 5)[-1]) for entry in self.sim.writes()]
+
+
+@pytest.fixture(scope='session')
+def ece_server(tls):
+    with SimServer(ECESimulator(), tls=tls) as server:
+        yield server
+    checker = spec_checker()
+    if checker is not None:
+        report = dict(spec=spec_path(), requests_checked=checker.requests_checked,
+                      bodies_checked=checker.bodies_checked, operations=sorted(checker.operations_seen))
+        os.makedirs(os.path.join(ROOT, 'tests', 'output'), exist_ok=True)
+        with open(os.path.join(ROOT, 'tests', 'output', 'ece-spec-report.json'), 'w', encoding='utf-8') as handle:
+            json.dump(report, handle, indent=2)
+
+
+@pytest.fixture
+def ece(ece_server, tls):
+    """The ECE simulator, reset, with short plans; its whole log is checked against the spec afterwards."""
+    sim = ece_server.simulator
+    sim.reset()
+    sim.configure(**FAST)
+    served = ServedECE(ece_server, tls.ca_file)
+    checker = spec_checker()
+    plain_clear_log = sim.clear_log
+
+    def check_then_clear():
+        # Tests clear the log between runs: what was logged is checked first, so nothing escapes.
+        if checker is not None:
+            checker.check_log(sim.logged())
+        plain_clear_log()
+
+    sim.clear_log = check_then_clear
+    try:
+        yield served
+        if checker is not None:
+            checker.check_log(sim.logged())
+    finally:
+        del sim.clear_log
