@@ -83,7 +83,47 @@ class ConfigRead(Scenario):
             raise AssertionError('expected %d configuration reads, saw %d' % (self.reads, reads))
 
 
-SCENARIOS = {scenario.name: scenario for scenario in (ConfigRead(),)}
+class TerminateByOwner(Scenario):
+    name = 'terminate-500'
+    description = 'terminate the 500 deployments of one user among 1000 listed (one task vs a uri loop)'
+    owner = 'batch_runner'
+    count = 500
+
+    def prepare(self, sim):
+        sim.seed({'deployments': [{'owner': self.owner, 'count': self.count}, {'owner': 'someone_else', 'count': 500}]})
+
+    def collection_play(self, ctx):
+        task = {'name': 'Terminate every deployment of the user', 'platform_ops.admin.notebook_deployment': {
+            'url': ctx['url'], 'username': 'admin', 'password': ctx['password'], 'ca_path': ctx['ca'],
+            'owner': self.owner, 'state': 'absent'}}
+        return play([task])
+
+    def uri_play(self, ctx):
+        tasks = [
+            {'name': 'Generate a token', 'ansible.builtin.uri': {
+                'url': ctx['url'] + '/sharing/rest/generateToken', 'method': 'POST', 'body_format': 'form-urlencoded',
+                'body': {'username': 'admin', 'password': ctx['password'], 'client': 'requestip', 'f': 'json'},
+                'ca_path': ctx['ca']}, 'register': 'login', 'no_log': True},
+            {'name': 'List deployments', 'ansible.builtin.uri': {
+                'url': ctx['url'] + '/admin/notebooks/deployments?f=json', 'ca_path': ctx['ca'],
+                'headers': {'X-Esri-Authorization': 'Bearer {{ login.json.token }}'}}, 'register': 'listing'},
+            {'name': 'Terminate each deployment of the user', 'ansible.builtin.uri': {
+                'url': ctx['url'] + '/admin/notebooks/deployments/{{ item.id }}/terminateDeployment', 'method': 'POST',
+                'body_format': 'form-urlencoded', 'body': {'f': 'json', 'token': '{{ login.json.token }}'},
+                'ca_path': ctx['ca']},
+             'loop': "{{ listing.json.nbDeployments | selectattr('username', 'equalto', '%s') | list }}" % self.owner,
+             'loop_control': {'label': '{{ item.id }}'}, 'register': 'terminated',
+             'failed_when': 'terminated.json.error is defined', 'no_log': True},
+        ]
+        return play(tasks)
+
+    def check(self, sim):
+        left = [entry for entry in sim.deployments.values() if entry.get('username') == self.owner]
+        if left:
+            raise AssertionError('%d deployments of %s are still running' % (len(left), self.owner))
+
+
+SCENARIOS = {scenario.name: scenario for scenario in (ConfigRead(), TerminateByOwner())}
 
 
 def run_playbook(path, env, workdir):
@@ -132,7 +172,7 @@ def measure(scenario, server, ctx, env, workdir, repeat):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('scenarios', nargs='*', default=sorted(SCENARIOS))
-    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--repeat', type=int, default=3, help='runs per playbook (the median is reported)')
     parser.add_argument('--json', help='also write the results to this file')
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix='platform-ops-bench-')
