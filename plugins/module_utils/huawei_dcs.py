@@ -136,8 +136,23 @@ def session_nodes(nodes):
     return proxies or [node for node in nodes if not is_proxy(node)]
 
 
+def idle_seconds(session):
+    """The session's ``idle`` as a number of seconds, or ``None`` when the service sent no number."""
+    value = session.get('idle')
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def session_matches(session, filters):
-    """Whether a session matches every given filter (filters that are ``None`` are ignored)."""
+    """Whether a session matches every given filter (filters that are ``None`` are ignored).
+
+    A session whose ``idle`` is not a number never matches ``idle_longer_than``: it is not known to be idle.
+    """
     addr = str(session.get('addr') or '')
     peer = str(session.get('peer') or addr)
     addrs = filters.get('client_addrs')
@@ -146,8 +161,10 @@ def session_matches(session, filters):
         if not any(wanted in (addr, peer) or wanted in hosts for wanted in addrs):
             return False
     idle = filters.get('idle_longer_than')
-    if idle is not None and not int(session.get('idle') or 0) > idle:
-        return False
+    if idle is not None:
+        seconds = idle_seconds(session)
+        if seconds is None or not seconds > idle:
+            return False
     for key in ('name', 'db', 'cmd'):
         wanted = filters.get(key)
         if wanted is not None and str(session.get(key, '')) != wanted:
@@ -223,6 +240,10 @@ class DCSClient:
             if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
                 raise ApiError(operation, reason='the session list has an unexpected shape (clients: %s, count: %s)' % (
                     type(page).__name__, type(count).__name__))
+            nameless = [item for item in page if not isinstance(kill_address(item), str) or not kill_address(item)]
+            if nameless:
+                raise ApiError(operation, reason='the session list has a session without an address (addr/peer): %s' % (
+                    _snippet(nameless[0]),))
             sessions.extend(page)
             if not page or len(sessions) >= count:
                 return sessions
@@ -307,6 +328,11 @@ class DCSClient:
         for node_id in node_ids:
             result[node_id] = [dict(session, node_id=node_id) for session in self.list_clients(instance_id, node_id)]
         return result
+
+
+def _snippet(value, length=120):
+    text = repr(value)
+    return text if len(text) <= length else text[:length] + '...'
 
 
 def _seconds(value):

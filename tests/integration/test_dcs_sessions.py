@@ -327,3 +327,21 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, dcs):
         assert DEMO_SECRET_KEY not in text
     for entry in dcs.sim.logged():
         assert DEMO_SECRET_KEY not in entry['path'] + repr(entry['query']) + entry['body']
+
+
+def test_odd_session_fields_never_give_a_traceback(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=0)
+    node = dcs.node()
+    page = {'count': 3, 'clients': [
+        {'addr': '10.0.0.1:1', 'peer': '10.0.0.1:1', 'idle': 'n/a'},
+        {'addr': '10.0.0.2:2', 'peer': '10.0.0.2:2', 'idle': [7]},
+        {'addr': '10.0.0.3:3', 'peer': '10.0.0.3:3', 'idle': 5000},
+    ]}
+    dcs.sim.add_fault(path='/clients$', method='GET', status=200, body=page)
+    run = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=3600), check=True, diff=True)
+    assert run.rc == 0, run.output
+    assert run.result['killed'] == ['10.0.0.3:3'] and len(run.result['sessions']) == 3
+    dcs.sim.add_fault(path='/clients$', method='GET', status=200, body={'count': 1, 'clients': [{'id': '9', 'idle': 1}]})
+    nameless = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=0), check=True, diff=True)
+    assert nameless.result['failed'] is True and 'Traceback' not in nameless.output
+    assert 'the session list has a session without an address (addr/peer)' in nameless.result['msg']

@@ -239,3 +239,27 @@ def test_an_odd_session_page_fails_readably(served):
     with pytest.raises(ApiError) as caught:
         signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
     assert 'the session list has an unexpected shape (clients: dict, count: str)' in str(caught.value)
+
+
+@pytest.mark.parametrize('idle', ['n/a', None, [1], {'s': 1}, True, '', '1e3'])
+def test_a_session_whose_idle_is_not_a_number_is_not_known_to_be_idle(idle):
+    session = {'addr': '10.0.0.5:2048', 'peer': '10.0.0.5:2048', 'idle': idle}
+    assert session_matches(session, {'idle_longer_than': 0}) is False
+    assert session_matches(session, {'addr_prefix': '10.'}) is True
+
+
+def test_an_idle_sent_as_digits_counts():
+    assert session_matches({'addr': 'a:1', 'idle': ' 4000'}, {'idle_longer_than': 3600}) is True
+    assert session_matches({'addr': 'a:1', 'idle': '30'}, {'idle_longer_than': 3600}) is False
+    assert session_matches({'addr': 'a:1', 'idle': 3600.5}, {'idle_longer_than': 3600}) is True
+
+
+def test_a_session_without_an_address_fails_readably(served):
+    sim = served[0].simulator
+    sim.reset()
+    sim.add_fault(path='/clients$', method='GET', status=200,
+                  body={'count': 2, 'clients': [{'addr': '10.0.0.5:2048', 'idle': 5}, {'id': '7', 'idle': 9}]})
+    instance_id = next(iter(sim.instances))
+    with pytest.raises(ApiError) as caught:
+        signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
+    assert "the session list has a session without an address (addr/peer): {'id': '7', 'idle': 9}" in str(caught.value)
