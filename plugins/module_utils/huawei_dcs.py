@@ -269,24 +269,26 @@ class DCSClient:
         return self.call('GET', 'v2/%s/jobs/%s' % (_segment(self.project_id), _segment(job_id)),
                          'Reading DCS job %s' % job_id)[1] or {}
 
-    def wait_job(self, job_id, timeout, what='job', target='', started=None):
+    def wait_job(self, job_id, timeout, what='job', target='', started=None, deadline=None):
         """Poll a job until ``SUCCESS`` (returns the job) or ``FAIL``/the deadline (raises ``JobError``).
 
         The first poll comes after ``POLL_FIRST`` seconds, later ones after intervals growing by
         ``POLL_FACTOR`` up to ``POLL_MAX``; the last poll is made at the deadline. ``started`` (a ``clock``
-        time) is when the job was started: the first delay counts from then.
+        time) is when the job was started: the first delay counts from then. ``deadline`` (a ``clock`` time,
+        default ``timeout`` from now) is shared by jobs waited for one after the other; the job is polled at
+        least once even when it has passed, since a job started with the others has likely finished with them.
         """
         operation = 'DCS %s %s%s' % (what, job_id, target)
-        deadline = self.clock() + timeout
+        deadline = self.clock() + timeout if deadline is None else deadline
         interval = POLL_FIRST
         first = POLL_FIRST if started is None else max(0.0, POLL_FIRST - (self.clock() - started))
-        job = {}
+        job = None
         while True:
             remaining = deadline - self.clock()
-            if remaining <= 0:
+            if remaining <= 0 and job is not None:
                 raise JobError(operation, job_id, job, timed_out=True, reason='no result after waiting %ss, the last status was %s' % (
                     _seconds(timeout), job.get('status') or 'unknown'))
-            self.sleep(min(first if first is not None else interval, remaining))
+            self.sleep(max(0.0, min(first if first is not None else interval, remaining)))
             first = None
             job = self.get_job(job_id)
             self.polls.append(self.clock())
@@ -322,8 +324,8 @@ class DCSClient:
         deadline = self.clock() + timeout
         jobs = [(node_id, self.start_scan(instance_id, node_id, clean_cache), self.clock()) for node_id in node_ids]
         for node_id, job_id, started in jobs:
-            self.wait_job(job_id, max(0.0, deadline - self.clock()), what='session scan job',
-                          target=' of node %s' % node_id, started=started)
+            self.wait_job(job_id, timeout, what='session scan job', target=' of node %s' % node_id, started=started,
+                          deadline=deadline)
         result = {}
         for node_id in node_ids:
             result[node_id] = [dict(session, node_id=node_id) for session in self.list_clients(instance_id, node_id)]

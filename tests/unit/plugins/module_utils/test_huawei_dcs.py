@@ -263,3 +263,41 @@ def test_a_session_without_an_address_fails_readably(served):
     with pytest.raises(ApiError) as caught:
         signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
     assert "the session list has a session without an address (addr/peer): {'id': '7', 'idle': 9}" in str(caught.value)
+
+
+class TwoScans(DCSClient):
+    """Scans of two nodes: node a's job ends exactly at the deadline, node b's after one second."""
+
+    def __init__(self, fake, done_at):
+        super().__init__(http=None, project_id='p', sleep=fake.sleep, clock=fake.clock)
+        self.fake = fake
+        self.done_at = done_at
+        self.read = []
+
+    def start_scan(self, instance_id, node_id, clean_cache=True):
+        return 'job-' + node_id
+
+    def get_job(self, job_id):
+        self.read.append((job_id, self.fake.now))
+        return {'job_id': job_id, 'status': 'SUCCESS' if self.fake.now >= self.done_at[job_id] else 'RUNNING'}
+
+    def list_clients(self, instance_id, node_id):
+        return [{'addr': '10.0.0.1:1'}]
+
+
+def test_a_scan_whose_deadline_passed_while_another_was_waited_for_is_still_read():
+    fake = FakeTime()
+    client = TwoScans(fake, {'job-a': 2.0, 'job-b': 1.0})
+    result = client.scan_sessions('i', ['a', 'b'], timeout=2)
+    assert result == {'a': [{'addr': '10.0.0.1:1', 'node_id': 'a'}], 'b': [{'addr': '10.0.0.1:1', 'node_id': 'b'}]}
+    assert client.read[-1] == ('job-b', 2.0)
+
+
+def test_a_scan_still_running_after_the_shared_deadline_names_the_whole_wait():
+    fake = FakeTime()
+    client = TwoScans(fake, {'job-a': 2.0, 'job-b': 50.0})
+    with pytest.raises(JobError) as caught:
+        client.scan_sessions('i', ['a', 'b'], timeout=2)
+    assert str(caught.value) == ('DCS session scan job job-b of node b failed: no result after waiting 2s, '
+                                 'the last status was RUNNING.')
+    assert fake.now == 2.0
