@@ -430,7 +430,11 @@ def dcs_client_from_module(module, sleep=time.sleep):
 
 
 def filters_from_params(params):
-    return {key: params[key] for key in SESSION_FILTERS if params.get(key) is not None}
+    """The given filters; ``client_addrs`` values without the spaces around them (an address has none)."""
+    filters = {key: params[key] for key in SESSION_FILTERS if params.get(key) is not None}
+    if 'client_addrs' in filters:
+        filters['client_addrs'] = [value.strip() for value in filters['client_addrs']]
+    return filters
 
 
 def filter_problem(params):

@@ -301,3 +301,12 @@ def test_a_scan_still_running_after_the_shared_deadline_names_the_whole_wait():
     assert str(caught.value) == ('DCS session scan job job-b of node b failed: no result after waiting 2s, '
                                  'the last status was RUNNING.')
     assert fake.now == 2.0
+
+
+def test_client_addrs_with_spaces_around_them_still_match():
+    params = dict.fromkeys(huawei_dcs.SESSION_FILTERS)
+    params['client_addrs'] = [' 10.0.0.5:2048', '10.0.0.6 ']
+    assert huawei_dcs.filter_problem(params) is None
+    filters = huawei_dcs.filters_from_params(params)
+    assert session_matches({'addr': '10.0.0.5:2048', 'peer': '10.0.0.5:2048'}, filters)
+    assert session_matches({'addr': '10.0.0.6:40000', 'peer': '10.0.0.6:40000'}, filters)
