@@ -201,6 +201,8 @@ def argument_spec():
 
 
 def input_problem(params):
+    if params['node_id'] is not None and not params['node_id'].strip():
+        return 'node_id must not be empty: give the ID of a node, or all_nodes=true.'
     if params['node_id'] and params['all_nodes']:
         return 'Give either node_id or all_nodes=true, not both.'
     if not params['node_id'] and not params['all_nodes']:
@@ -238,12 +240,13 @@ def main():
     if problem:
         module.fail_json(msg=problem)
     instance_id = params['instance_id'].strip()
+    one_node = params['node_id'].strip() if params['node_id'] else None
     filters = filters_from_params(params)
     client = dcs_client_from_module(module)
     result = dict(changed=False, killed=[] if filters else 0, job_id=None, sessions=[])
     sent = []
     try:
-        node_ids = client.session_nodes(instance_id, params['node_id'])
+        node_ids = client.session_nodes(instance_id, one_node)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
         sessions = [session for node_id in node_ids for session in by_node[node_id]]
         result['sessions'] = sessions
@@ -264,7 +267,7 @@ def main():
                     client.kill_clients(instance_id, node_id, batch)
                     sent.extend(batch)
         else:
-            result['job_id'] = client.kill_all(instance_id, None if params['all_nodes'] else params['node_id'])
+            result['job_id'] = client.kill_all(instance_id, one_node)
             if params['wait']:
                 result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
                                                 target=' on DCS instance %s' % instance_id)

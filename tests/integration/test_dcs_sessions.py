@@ -278,6 +278,7 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
     for args, message in (
         (dict(base, all_nodes=True), 'Give either node_id or all_nodes=true, not both'),
         (dict(base, node_id=None), 'Give node_id, or all_nodes=true'),
+        (dict(base, node_id='  '), 'node_id must not be empty'),
         (dict(base, access_key=None, secret_key=None), 'Give access_key and secret_key'),
         (dict(base, iam_username='u', iam_password='p', domain_name='d'), 'not both'),
         (dict(base, endpoint=None), 'Give region'),
@@ -293,7 +294,17 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
         assert run.result['failed'] is True, args
         assert message in run.result['msg'], (message, run.result['msg'])
         assert not run.result['msg'].startswith('Task failed'), run.result['msg']  # no uncaught exception
+    blank = ansible.module(INFO, dict(base, node_id=''))
+    assert blank.result['failed'] is True and 'node_id must not be empty' in blank.result['msg'], blank.result
     assert dcs.sim.logged() == []
+
+
+def test_a_node_id_with_spaces_around_it_is_the_node(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
+    node = dcs.node()
+    run = ansible.module(SESSIONS, dcs.args(node_id=' %s ' % node))
+    assert run.rc == 0 and run.result['changed'] is True, run.output
+    assert [entry['json'] for entry in dcs.kills()] == [{'node_id': node, 'kill_all_nodes': False}]
 
 
 def test_environment_fallbacks_and_default_endpoint_shape(ansible, dcs):
