@@ -59,7 +59,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each session scan and for the kill-all job.
+      - Seconds to wait for the session scans (started together, they share this time), then for the kill-all job.
       - The job is polled after half a second, then at intervals growing by half up to 5 seconds, and once
         more at the deadline. A job still running then fails the task with its ID and last status, and
         C(changed=true) because the kill was sent.

@@ -35,7 +35,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each session scan.
+      - Seconds to wait for the session scans (started together, they share this time).
     type: int
     default: 300
 extends_documentation_fragment:
