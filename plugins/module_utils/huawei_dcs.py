@@ -304,8 +304,10 @@ class DCSClient:
     def _job_id(self, body, what, instance_id):
         job_id = (body or {}).get('job_id')
         if not job_id:
-            raise ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
-                           reason='the service answered without a job_id')
+            error = ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
+                             reason='the service accepted the request but answered without a job_id to wait for')
+            error.accepted = True  # the request succeeded: what it started may be under way
+            raise error
         return job_id
 
     def session_nodes(self, instance_id, node_id=None):

@@ -279,8 +279,10 @@ def main():
         fail_from_error(module, error, **result)
     except ApiError as error:
         # Kills already sent stay done: report them.
-        fail_from_error(module, error, changed=bool(sent) or result['job_id'] is not None, job_id=result['job_id'],
-                        killed=sent if filters else result['killed'] if result['job_id'] else 0)
+        # A kill-all the service accepted without a job_id may be under way: changed, like a sent kill.
+        kill_all_sent = result['job_id'] is not None or (result['changed'] and getattr(error, 'accepted', False))
+        fail_from_error(module, error, changed=bool(sent) or kill_all_sent, job_id=result['job_id'],
+                        killed=sent if filters else result['killed'] if kill_all_sent else 0)
     finally:
         client.http.close()
 

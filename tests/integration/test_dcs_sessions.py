@@ -359,3 +359,16 @@ def test_odd_session_fields_never_give_a_traceback(ansible, dcs):
     nameless = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=0), check=True, diff=True)
     assert nameless.result['failed'] is True and 'Traceback' not in nameless.output
     assert 'the session list has a session without an address (addr/peer)' in nameless.result['msg']
+
+
+def test_a_kill_all_accepted_without_a_job_id_reports_changed(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=4)
+    dcs.sim.add_fault(path='/clients/kill-all', method='POST', status=200, body={})
+    run = ansible.module(SESSIONS, dcs.args(node_id=dcs.node()))
+    assert run.result['failed'] is True and run.result['changed'] is True, run.result
+    assert run.result['killed'] == 4 and run.result['job_id'] is None
+    assert 'accepted the request but answered without a job_id' in run.result['msg']
+    # A scan answered the same way changed nothing.
+    dcs.sim.add_fault(path='/clients$', method='POST', status=200, body={})
+    scan = ansible.module(SESSIONS, dcs.args(node_id=dcs.node()))
+    assert scan.result['failed'] is True and scan.result['changed'] is False, scan.result
