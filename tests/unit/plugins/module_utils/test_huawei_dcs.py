@@ -313,3 +313,33 @@ def test_client_addrs_with_spaces_around_them_still_match():
     filters = huawei_dcs.filters_from_params(params)
     assert session_matches({'addr': '10.0.0.5:2048', 'peer': '10.0.0.5:2048'}, filters)
     assert session_matches({'addr': '10.0.0.6:40000', 'peer': '10.0.0.6:40000'}, filters)
+
+
+@pytest.mark.parametrize('method, call', [
+    ('GET', lambda client: client.logical_nodes(INSTANCE)),
+    ('POST', lambda client: client.kill_all(INSTANCE, 'n1')),
+])
+def test_a_redirect_is_an_error_and_no_credential_follows_it(method, call):
+    """requests follows redirects by default and copies X-Auth-Token/X-Security-Token to the new host."""
+    with SimServer(HuaweiDCSSimulator()) as server, SimServer(HuaweiDCSSimulator()) as elsewhere:
+        server.simulator.add_fault(method=method, status=302, body={},
+                                   headers={'Location': elsewhere.url + '/steal'}, count=5)
+        http = HttpClient(server.url, error_parser=parse_error_body, secrets=['iam-token-secret-1'])
+        http.session.auth = huawei_dcs.TokenAuth('iam-token-secret-1', project_id=PROJECT_ID)
+        with pytest.raises(ApiError) as caught:
+            call(DCSClient(http, PROJECT_ID, auth_kind='iam'))
+        assert caught.value.status == '302 Found'
+        assert elsewhere.simulator.logged() == []
+
+
+def test_the_iam_password_does_not_follow_a_redirect():
+    """A 307 keeps the method and body: followed, it would post the password to the other host."""
+    with SimServer(HuaweiDCSSimulator()) as iam, SimServer(HuaweiDCSSimulator()) as elsewhere:
+        iam.simulator.add_fault(path='/v3/auth/tokens', status=307, body={},
+                                headers={'Location': elsewhere.url + '/v3/auth/tokens'})
+        http = HttpClient(iam.url, error_parser=parse_error_body)
+        params = dict(iam_username='u', iam_password='iam-password-secret-1', domain_name='d', project_id=PROJECT_ID)
+        with pytest.raises(ApiError) as caught:
+            huawei_dcs.request_token(http, iam.url, params)
+        assert caught.value.status == '307 Temporary Redirect'
+        assert elsewhere.simulator.logged() == []
