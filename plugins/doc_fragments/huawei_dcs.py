@@ -81,6 +81,7 @@ options:
   idle_longer_than:
     description:
       - Only sessions idle for more than this many seconds (the session's C(idle)).
+      - A session whose C(idle) the service did not send as a number does not match.
     type: int
   name:
     description:

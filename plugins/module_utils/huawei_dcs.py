@@ -136,8 +136,23 @@ def session_nodes(nodes):
     return proxies or [node for node in nodes if not is_proxy(node)]
 
 
+def idle_seconds(session):
+    """The session's ``idle`` as a number of seconds, or ``None`` when the service sent no number."""
+    value = session.get('idle')
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def session_matches(session, filters):
-    """Whether a session matches every given filter (filters that are ``None`` are ignored)."""
+    """Whether a session matches every given filter (filters that are ``None`` are ignored).
+
+    A session whose ``idle`` is not a number never matches ``idle_longer_than``: it is not known to be idle.
+    """
     addr = str(session.get('addr') or '')
     peer = str(session.get('peer') or addr)
     addrs = filters.get('client_addrs')
@@ -146,8 +161,10 @@ def session_matches(session, filters):
         if not any(wanted in (addr, peer) or wanted in hosts for wanted in addrs):
             return False
     idle = filters.get('idle_longer_than')
-    if idle is not None and not int(session.get('idle') or 0) > idle:
-        return False
+    if idle is not None:
+        seconds = idle_seconds(session)
+        if seconds is None or not seconds > idle:
+            return False
     for key in ('name', 'db', 'cmd'):
         wanted = filters.get(key)
         if wanted is not None and str(session.get(key, '')) != wanted:
@@ -180,8 +197,10 @@ class DCSClient:
     # --- requests -------------------------------------------------------------------------
 
     def call(self, method, path, operation, expected=None, **kwargs):
+        """One request; a redirect is not followed (requests would resend X-Auth-Token and X-Security-Token
+        to wherever it points, and turn a POST into a GET) but fails like any other unexpected status."""
         try:
-            response = self.http.request(method, path, operation, expected=expected, **kwargs)
+            response = self.http.request(method, path, operation, expected=expected, allow_redirects=False, **kwargs)
         except ApiError as error:
             if error.status is not None:
                 error.reason = explain(error, self.auth_kind)
@@ -223,6 +242,10 @@ class DCSClient:
             if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
                 raise ApiError(operation, reason='the session list has an unexpected shape (clients: %s, count: %s)' % (
                     type(page).__name__, type(count).__name__))
+            nameless = [item for item in page if not isinstance(kill_address(item), str) or not kill_address(item)]
+            if nameless:
+                raise ApiError(operation, reason='the session list has a session without an address (addr/peer): %s' % (
+                    _snippet(nameless[0]),))
             sessions.extend(page)
             if not page or len(sessions) >= count:
                 return sessions
@@ -248,24 +271,26 @@ class DCSClient:
         return self.call('GET', 'v2/%s/jobs/%s' % (_segment(self.project_id), _segment(job_id)),
                          'Reading DCS job %s' % job_id)[1] or {}
 
-    def wait_job(self, job_id, timeout, what='job', target='', started=None):
+    def wait_job(self, job_id, timeout, what='job', target='', started=None, deadline=None):
         """Poll a job until ``SUCCESS`` (returns the job) or ``FAIL``/the deadline (raises ``JobError``).
 
         The first poll comes after ``POLL_FIRST`` seconds, later ones after intervals growing by
         ``POLL_FACTOR`` up to ``POLL_MAX``; the last poll is made at the deadline. ``started`` (a ``clock``
-        time) is when the job was started: the first delay counts from then.
+        time) is when the job was started: the first delay counts from then. ``deadline`` (a ``clock`` time,
+        default ``timeout`` from now) is shared by jobs waited for one after the other; the job is polled at
+        least once even when it has passed, since a job started with the others has likely finished with them.
         """
         operation = 'DCS %s %s%s' % (what, job_id, target)
-        deadline = self.clock() + timeout
+        deadline = self.clock() + timeout if deadline is None else deadline
         interval = POLL_FIRST
         first = POLL_FIRST if started is None else max(0.0, POLL_FIRST - (self.clock() - started))
-        job = {}
+        job = None
         while True:
             remaining = deadline - self.clock()
-            if remaining <= 0:
+            if remaining <= 0 and job is not None:
                 raise JobError(operation, job_id, job, timed_out=True, reason='no result after waiting %ss, the last status was %s' % (
                     _seconds(timeout), job.get('status') or 'unknown'))
-            self.sleep(min(first if first is not None else interval, remaining))
+            self.sleep(max(0.0, min(first if first is not None else interval, remaining)))
             first = None
             job = self.get_job(job_id)
             self.polls.append(self.clock())
@@ -281,8 +306,10 @@ class DCSClient:
     def _job_id(self, body, what, instance_id):
         job_id = (body or {}).get('job_id')
         if not job_id:
-            raise ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
-                           reason='the service answered without a job_id')
+            error = ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
+                             reason='the service accepted the request but answered without a job_id to wait for')
+            error.accepted = True  # the request succeeded: what it started may be under way
+            raise error
         return job_id
 
     def session_nodes(self, instance_id, node_id=None):
@@ -301,12 +328,17 @@ class DCSClient:
         deadline = self.clock() + timeout
         jobs = [(node_id, self.start_scan(instance_id, node_id, clean_cache), self.clock()) for node_id in node_ids]
         for node_id, job_id, started in jobs:
-            self.wait_job(job_id, max(0.0, deadline - self.clock()), what='session scan job',
-                          target=' of node %s' % node_id, started=started)
+            self.wait_job(job_id, timeout, what='session scan job', target=' of node %s' % node_id, started=started,
+                          deadline=deadline)
         result = {}
         for node_id in node_ids:
             result[node_id] = [dict(session, node_id=node_id) for session in self.list_clients(instance_id, node_id)]
         return result
+
+
+def _snippet(value, length=120):
+    text = repr(value)
+    return text if len(text) <= length else text[:length] + '...'
 
 
 def _seconds(value):
@@ -363,7 +395,7 @@ def request_token(http, iam_endpoint, params):
         'scope': {'project': {'id': params['project_id']}},
     }}
     try:
-        response = http.request('POST', url, operation, expected=(201, 200), json=payload)
+        response = http.request('POST', url, operation, expected=(201, 200), json=payload, allow_redirects=False)
     except ApiError as error:
         if error.status is not None:
             error.reason = explain(error, 'iam')
@@ -402,7 +434,11 @@ def dcs_client_from_module(module, sleep=time.sleep):
 
 
 def filters_from_params(params):
-    return {key: params[key] for key in SESSION_FILTERS if params.get(key) is not None}
+    """The given filters; ``client_addrs`` values without the spaces around them (an address has none)."""
+    filters = {key: params[key] for key in SESSION_FILTERS if params.get(key) is not None}
+    if 'client_addrs' in filters:
+        filters['client_addrs'] = [value.strip() for value in filters['client_addrs']]
+    return filters
 
 
 def filter_problem(params):

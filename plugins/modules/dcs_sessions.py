@@ -59,7 +59,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each session scan and for the kill-all job.
+      - Seconds to wait for the session scans (started together, they share this time), then for the kill-all job.
       - The job is polled after half a second, then at intervals growing by half up to 5 seconds, and once
         more at the deadline. A job still running then fails the task with its ID and last status, and
         C(changed=true) because the kill was sent.
@@ -201,6 +201,8 @@ def argument_spec():
 
 
 def input_problem(params):
+    if params['node_id'] is not None and not params['node_id'].strip():
+        return 'node_id must not be empty: give the ID of a node, or all_nodes=true.'
     if params['node_id'] and params['all_nodes']:
         return 'Give either node_id or all_nodes=true, not both.'
     if not params['node_id'] and not params['all_nodes']:
@@ -238,12 +240,13 @@ def main():
     if problem:
         module.fail_json(msg=problem)
     instance_id = params['instance_id'].strip()
+    one_node = params['node_id'].strip() if params['node_id'] else None
     filters = filters_from_params(params)
     client = dcs_client_from_module(module)
     result = dict(changed=False, killed=[] if filters else 0, job_id=None, sessions=[])
     sent = []
     try:
-        node_ids = client.session_nodes(instance_id, params['node_id'])
+        node_ids = client.session_nodes(instance_id, one_node)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
         sessions = [session for node_id in node_ids for session in by_node[node_id]]
         result['sessions'] = sessions
@@ -264,7 +267,7 @@ def main():
                     client.kill_clients(instance_id, node_id, batch)
                     sent.extend(batch)
         else:
-            result['job_id'] = client.kill_all(instance_id, None if params['all_nodes'] else params['node_id'])
+            result['job_id'] = client.kill_all(instance_id, one_node)
             if params['wait']:
                 result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
                                                 target=' on DCS instance %s' % instance_id)
@@ -276,8 +279,10 @@ def main():
         fail_from_error(module, error, **result)
     except ApiError as error:
         # Kills already sent stay done: report them.
-        fail_from_error(module, error, changed=bool(sent) or result['job_id'] is not None, job_id=result['job_id'],
-                        killed=sent if filters else result['killed'] if result['job_id'] else 0)
+        # A kill-all the service accepted without a job_id may be under way: changed, like a sent kill.
+        kill_all_sent = result['job_id'] is not None or (result['changed'] and getattr(error, 'accepted', False))
+        fail_from_error(module, error, changed=bool(sent) or kill_all_sent, job_id=result['job_id'],
+                        killed=sent if filters else result['killed'] if kill_all_sent else 0)
     finally:
         client.http.close()
 

@@ -35,7 +35,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each session scan.
+      - Seconds to wait for the session scans (started together, they share this time).
     type: int
     default: 300
 extends_documentation_fragment:
@@ -145,6 +145,8 @@ def main():
     problem = None
     if not params['instance_id'].strip():
         problem = 'instance_id must not be empty.'
+    elif params['node_id'] is not None and not params['node_id'].strip():
+        problem = 'node_id must not be empty; leave it out for the sessions of every node.'
     elif params['wait_timeout'] <= 0:
         problem = 'wait_timeout must be greater than 0, got %s.' % params['wait_timeout']
     problem = problem or filter_problem(params)
@@ -154,7 +156,7 @@ def main():
     filters = filters_from_params(params)
     client = dcs_client_from_module(module)
     try:
-        node_ids = client.session_nodes(instance_id, params['node_id'])
+        node_ids = client.session_nodes(instance_id, (params['node_id'] or '').strip() or None)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'], clean_cache=params['clean_cache'])
         sessions = [session for node_id in node_ids for session in by_node[node_id]]
         module.exit_json(changed=False, nodes=node_ids, total=len(sessions),

@@ -83,6 +83,9 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
              if entry['path'].endswith(first.result['job_id'])]
     assert polls[-1] >= job['done_at'] and len(polls) >= 2
     assert polls[-1] - job['done_at'] <= polls[-1] - polls[-2]
+    # ...which any schedule satisfies; the short first delay and backoff are what make it quick: polls at
+    # about 0.5 s and 1.25 s after the job started, the second one seeing the 0.6 s job done.
+    assert len(polls) == 2 and polls[-1] - job['created'] <= 1.25 + 1.0, (polls, job['created'])
 
     dcs.sim.clear_log()
     second = ansible.module(SESSIONS, dcs.args(node_id=node))
@@ -275,6 +278,7 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
     for args, message in (
         (dict(base, all_nodes=True), 'Give either node_id or all_nodes=true, not both'),
         (dict(base, node_id=None), 'Give node_id, or all_nodes=true'),
+        (dict(base, node_id='  '), 'node_id must not be empty'),
         (dict(base, access_key=None, secret_key=None), 'Give access_key and secret_key'),
         (dict(base, iam_username='u', iam_password='p', domain_name='d'), 'not both'),
         (dict(base, endpoint=None), 'Give region'),
@@ -290,7 +294,17 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
         assert run.result['failed'] is True, args
         assert message in run.result['msg'], (message, run.result['msg'])
         assert not run.result['msg'].startswith('Task failed'), run.result['msg']  # no uncaught exception
+    blank = ansible.module(INFO, dict(base, node_id=''))
+    assert blank.result['failed'] is True and 'node_id must not be empty' in blank.result['msg'], blank.result
     assert dcs.sim.logged() == []
+
+
+def test_a_node_id_with_spaces_around_it_is_the_node(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
+    node = dcs.node()
+    run = ansible.module(SESSIONS, dcs.args(node_id=' %s ' % node))
+    assert run.rc == 0 and run.result['changed'] is True, run.output
+    assert [entry['json'] for entry in dcs.kills()] == [{'node_id': node, 'kill_all_nodes': False}]
 
 
 def test_environment_fallbacks_and_default_endpoint_shape(ansible, dcs):
@@ -327,3 +341,34 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, dcs):
         assert DEMO_SECRET_KEY not in text
     for entry in dcs.sim.logged():
         assert DEMO_SECRET_KEY not in entry['path'] + repr(entry['query']) + entry['body']
+
+
+def test_odd_session_fields_never_give_a_traceback(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=0)
+    node = dcs.node()
+    page = {'count': 3, 'clients': [
+        {'addr': '10.0.0.1:1', 'peer': '10.0.0.1:1', 'idle': 'n/a'},
+        {'addr': '10.0.0.2:2', 'peer': '10.0.0.2:2', 'idle': [7]},
+        {'addr': '10.0.0.3:3', 'peer': '10.0.0.3:3', 'idle': 5000},
+    ]}
+    dcs.sim.add_fault(path='/clients$', method='GET', status=200, body=page)
+    run = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=3600), check=True, diff=True)
+    assert run.rc == 0, run.output
+    assert run.result['killed'] == ['10.0.0.3:3'] and len(run.result['sessions']) == 3
+    dcs.sim.add_fault(path='/clients$', method='GET', status=200, body={'count': 1, 'clients': [{'id': '9', 'idle': 1}]})
+    nameless = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=0), check=True, diff=True)
+    assert nameless.result['failed'] is True and 'Traceback' not in nameless.output
+    assert 'the session list has a session without an address (addr/peer)' in nameless.result['msg']
+
+
+def test_a_kill_all_accepted_without_a_job_id_reports_changed(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=4)
+    dcs.sim.add_fault(path='/clients/kill-all', method='POST', status=200, body={})
+    run = ansible.module(SESSIONS, dcs.args(node_id=dcs.node()))
+    assert run.result['failed'] is True and run.result['changed'] is True, run.result
+    assert run.result['killed'] == 4 and run.result['job_id'] is None
+    assert 'accepted the request but answered without a job_id' in run.result['msg']
+    # A scan answered the same way changed nothing.
+    dcs.sim.add_fault(path='/clients$', method='POST', status=200, body={})
+    scan = ansible.module(SESSIONS, dcs.args(node_id=dcs.node()))
+    assert scan.result['failed'] is True and scan.result['changed'] is False, scan.result

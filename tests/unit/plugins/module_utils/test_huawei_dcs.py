@@ -144,6 +144,9 @@ def test_returns_within_one_poll_interval_of_the_job_finishing(served):
     # Polls at about 0.5, 1.25, 2.375 s: the job ended at 1.7 s, between the last two.
     assert elapsed >= 1.7
     assert elapsed - 1.7 <= intervals[-1], (elapsed, intervals)
+    # That holds for any schedule; what makes it worth something is a short interval: the third poll of the
+    # schedule (2.375 s, plus request time) saw SUCCESS, not a later one.
+    assert len(client.polls) == 3 and elapsed <= 2.375 + 0.6, (elapsed, intervals)
     print('job of %.1fs: returned after %.3fs, last poll interval %.3fs' % (1.7, elapsed, intervals[-1]))
 
 
@@ -239,3 +242,104 @@ def test_an_odd_session_page_fails_readably(served):
     with pytest.raises(ApiError) as caught:
         signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
     assert 'the session list has an unexpected shape (clients: dict, count: str)' in str(caught.value)
+
+
+@pytest.mark.parametrize('idle', ['n/a', None, [1], {'s': 1}, True, '', '1e3'])
+def test_a_session_whose_idle_is_not_a_number_is_not_known_to_be_idle(idle):
+    session = {'addr': '10.0.0.5:2048', 'peer': '10.0.0.5:2048', 'idle': idle}
+    assert session_matches(session, {'idle_longer_than': 0}) is False
+    assert session_matches(session, {'addr_prefix': '10.'}) is True
+
+
+def test_an_idle_sent_as_digits_counts():
+    assert session_matches({'addr': 'a:1', 'idle': ' 4000'}, {'idle_longer_than': 3600}) is True
+    assert session_matches({'addr': 'a:1', 'idle': '30'}, {'idle_longer_than': 3600}) is False
+    assert session_matches({'addr': 'a:1', 'idle': 3600.5}, {'idle_longer_than': 3600}) is True
+
+
+def test_a_session_without_an_address_fails_readably(served):
+    sim = served[0].simulator
+    sim.reset()
+    sim.add_fault(path='/clients$', method='GET', status=200,
+                  body={'count': 2, 'clients': [{'addr': '10.0.0.5:2048', 'idle': 5}, {'id': '7', 'idle': 9}]})
+    instance_id = next(iter(sim.instances))
+    with pytest.raises(ApiError) as caught:
+        signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
+    assert "the session list has a session without an address (addr/peer): {'id': '7', 'idle': 9}" in str(caught.value)
+
+
+class TwoScans(DCSClient):
+    """Scans of two nodes: node a's job ends exactly at the deadline, node b's after one second."""
+
+    def __init__(self, fake, done_at):
+        super().__init__(http=None, project_id='p', sleep=fake.sleep, clock=fake.clock)
+        self.fake = fake
+        self.done_at = done_at
+        self.read = []
+
+    def start_scan(self, instance_id, node_id, clean_cache=True):
+        return 'job-' + node_id
+
+    def get_job(self, job_id):
+        self.read.append((job_id, self.fake.now))
+        return {'job_id': job_id, 'status': 'SUCCESS' if self.fake.now >= self.done_at[job_id] else 'RUNNING'}
+
+    def list_clients(self, instance_id, node_id):
+        return [{'addr': '10.0.0.1:1'}]
+
+
+def test_a_scan_whose_deadline_passed_while_another_was_waited_for_is_still_read():
+    fake = FakeTime()
+    client = TwoScans(fake, {'job-a': 2.0, 'job-b': 1.0})
+    result = client.scan_sessions('i', ['a', 'b'], timeout=2)
+    assert result == {'a': [{'addr': '10.0.0.1:1', 'node_id': 'a'}], 'b': [{'addr': '10.0.0.1:1', 'node_id': 'b'}]}
+    assert client.read[-1] == ('job-b', 2.0)
+
+
+def test_a_scan_still_running_after_the_shared_deadline_names_the_whole_wait():
+    fake = FakeTime()
+    client = TwoScans(fake, {'job-a': 2.0, 'job-b': 50.0})
+    with pytest.raises(JobError) as caught:
+        client.scan_sessions('i', ['a', 'b'], timeout=2)
+    assert str(caught.value) == ('DCS session scan job job-b of node b failed: no result after waiting 2s, '
+                                 'the last status was RUNNING.')
+    assert fake.now == 2.0
+
+
+def test_client_addrs_with_spaces_around_them_still_match():
+    params = dict.fromkeys(huawei_dcs.SESSION_FILTERS)
+    params['client_addrs'] = [' 10.0.0.5:2048', '10.0.0.6 ']
+    assert huawei_dcs.filter_problem(params) is None
+    filters = huawei_dcs.filters_from_params(params)
+    assert session_matches({'addr': '10.0.0.5:2048', 'peer': '10.0.0.5:2048'}, filters)
+    assert session_matches({'addr': '10.0.0.6:40000', 'peer': '10.0.0.6:40000'}, filters)
+
+
+@pytest.mark.parametrize('method, call', [
+    ('GET', lambda client: client.logical_nodes(INSTANCE)),
+    ('POST', lambda client: client.kill_all(INSTANCE, 'n1')),
+])
+def test_a_redirect_is_an_error_and_no_credential_follows_it(method, call):
+    """requests follows redirects by default and copies X-Auth-Token/X-Security-Token to the new host."""
+    with SimServer(HuaweiDCSSimulator()) as server, SimServer(HuaweiDCSSimulator()) as elsewhere:
+        server.simulator.add_fault(method=method, status=302, body={},
+                                   headers={'Location': elsewhere.url + '/steal'}, count=5)
+        http = HttpClient(server.url, error_parser=parse_error_body, secrets=['iam-token-secret-1'])
+        http.session.auth = huawei_dcs.TokenAuth('iam-token-secret-1', project_id=PROJECT_ID)
+        with pytest.raises(ApiError) as caught:
+            call(DCSClient(http, PROJECT_ID, auth_kind='iam'))
+        assert caught.value.status == '302 Found'
+        assert elsewhere.simulator.logged() == []
+
+
+def test_the_iam_password_does_not_follow_a_redirect():
+    """A 307 keeps the method and body: followed, it would post the password to the other host."""
+    with SimServer(HuaweiDCSSimulator()) as iam, SimServer(HuaweiDCSSimulator()) as elsewhere:
+        iam.simulator.add_fault(path='/v3/auth/tokens', status=307, body={},
+                                headers={'Location': elsewhere.url + '/v3/auth/tokens'})
+        http = HttpClient(iam.url, error_parser=parse_error_body)
+        params = dict(iam_username='u', iam_password='iam-password-secret-1', domain_name='d', project_id=PROJECT_ID)
+        with pytest.raises(ApiError) as caught:
+            huawei_dcs.request_token(http, iam.url, params)
+        assert caught.value.status == '307 Temporary Redirect'
+        assert elsewhere.simulator.logged() == []
