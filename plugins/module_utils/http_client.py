@@ -226,6 +226,10 @@ class HttpClient:
         method = method.upper()
         url = self.url(path)
         shown_url = self.redact(url)
+        # Redirects are never followed: requests would carry credential headers (X-Auth-Token,
+        # X-Esri-Authorization, ...) and a 307's body (with a token or password) to whatever host the
+        # Location names, and turn a POST into a GET on 301/302. A 3xx fails, naming where it pointed.
+        kwargs['allow_redirects'] = False
         try:
             response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
         except requests.exceptions.SSLError as exc:
@@ -260,7 +264,10 @@ class HttpClient:
         body = self._decode_or_none(response)
         if code is None and message is None and self.error_parser is not None and body is not None:
             code, message = self.error_parser(response, body)
-        if body is None and response.content and reason is None:
+        if 300 <= response.status_code < 400 and reason is None:
+            reason = 'redirected to %s, which is not followed; set the URL option to the final address' % (
+                self.redact(response.headers.get('Location') or 'no Location'))
+        elif body is None and response.content and reason is None:
             reason = 'non-JSON body (%s): %r' % (
                 response.headers.get('Content-Type') or 'no content type', self.redact(_snippet(response.text)))
         status = response.status_code

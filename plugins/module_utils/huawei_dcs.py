@@ -197,10 +197,10 @@ class DCSClient:
     # --- requests -------------------------------------------------------------------------
 
     def call(self, method, path, operation, expected=None, **kwargs):
-        """One request; a redirect is not followed (requests would resend X-Auth-Token and X-Security-Token
-        to wherever it points, and turn a POST into a GET) but fails like any other unexpected status."""
+        """One request; the shared client follows no redirect (it would resend X-Auth-Token and
+        X-Security-Token to wherever it points), so a 3xx fails like any other unexpected status."""
         try:
-            response = self.http.request(method, path, operation, expected=expected, allow_redirects=False, **kwargs)
+            response = self.http.request(method, path, operation, expected=expected, **kwargs)
         except ApiError as error:
             if error.status is not None:
                 error.reason = explain(error, self.auth_kind)
@@ -395,7 +395,7 @@ def request_token(http, iam_endpoint, params):
         'scope': {'project': {'id': params['project_id']}},
     }}
     try:
-        response = http.request('POST', url, operation, expected=(201, 200), json=payload, allow_redirects=False)
+        response = http.request('POST', url, operation, expected=(201, 200), json=payload)
     except ApiError as error:
         if error.status is not None:
             error.reason = explain(error, 'iam')

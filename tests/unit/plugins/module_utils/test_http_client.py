@@ -280,3 +280,17 @@ def test_ca_path_wins_over_requests_ca_bundle_environment(monkeypatch, tmp_path)
     with SimServer(EchoSimulator(), tls=ca) as server:
         http = HttpClient(server.url, ca_path=ca.write_ca(tmp_path / 'ca.pem'), retries=0)
         assert http.request('GET', 'x', 'Reading x').status_code == 200
+
+
+@pytest.mark.parametrize('method,status', [('GET', 302), ('POST', 307), ('POST', 301)])
+def test_redirects_are_not_followed_so_no_credential_leaves(server, sim, method, status):
+    """A redirect to another host must not carry the credential header or the body (token) there."""
+    with SimServer(EchoSimulator()) as elsewhere:
+        sim.add_fault(path='/thing', status=status, headers={'Location': elsewhere.url + '/stolen'})
+        http = client(server, headers={'X-Auth-Token': 'tok-secret-123'}, secrets=['tok-secret-123'])
+        with pytest.raises(ApiError) as info:
+            http.request(method, 'thing', 'Reading a thing', data={'token': 'tok-secret-123'} if method == 'POST' else None)
+        assert elsewhere.simulator.logged() == []
+    assert len(sim.logged()) == 1
+    assert 'redirected to %s/stolen, which is not followed' % elsewhere.url in str(info.value)
+    assert str(info.value).startswith('Reading a thing failed: %s %s/thing answered HTTP %d' % (method, server.url, status))
