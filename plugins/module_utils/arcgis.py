@@ -82,7 +82,8 @@ def arcgis_argument_spec():
     return spec
 
 
-ARCGIS_MUTUALLY_EXCLUSIVE = [('token', 'username'), ('token', 'password')]
+# No mutually_exclusive between token and username/password: the environment fallbacks often supply both
+# (ARCGIS_USERNAME/ARCGIS_PASSWORD for arcgis_token, its token in module_defaults for later tasks). A token wins.
 ARCGIS_REQUIRED_TOGETHER = [('username', 'password')]
 
 

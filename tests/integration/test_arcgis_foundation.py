@@ -160,13 +160,22 @@ def test_bad_input_fails_before_any_request(ansible, arcgis):
     for args, message in (
         (dict(url='gis.example.com/arcgis', token='not-a-real-token-1'), 'url must be the base URL'),
         (dict(url=arcgis.url), 'Give either token'),
-        (dict(url=arcgis.url, token='not-a-real-token-1', username='admin'), 'mutually exclusive'),
         (dict(url=arcgis.url, token='not-a-real-token-1', timeout=0), 'timeout must be greater than 0'),
     ):
         run = ansible.module(MODULE, args)
         assert run.result['failed'] is True, args
         assert message in run.result['msg'], run.result['msg']
     assert arcgis.sim.logged() == []
+
+
+def test_a_token_wins_over_credentials_from_the_environment(ansible, arcgis):
+    # Credentials exported for arcgis_token and a token passed on to later tasks: both are available.
+    token = arcgis.sim.issue_token('admin')
+    run = ansible.module(MODULE, dict(url=arcgis.url, token=token, ca_path=arcgis.ca_file),
+                         env={'ARCGIS_USERNAME': 'admin', 'ARCGIS_PASSWORD': 'not-the-password-9'})
+    assert run.rc == 0, run.output
+    (read,) = arcgis.sim.logged()  # no token generated: the given one is used
+    assert read['headers']['x-esri-authorization'] == 'Bearer %s' % token
 
 
 def test_environment_fallbacks(ansible, arcgis):
