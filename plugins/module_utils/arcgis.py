@@ -96,6 +96,9 @@ def parse_error_body(response, body):
     if not isinstance(body, dict):
         return None, None
     error = body.get('error')
+    if error and not isinstance(error, dict):
+        # Not the documented shape, but still an error member: never read it as a success.
+        return None, str(error)
     if isinstance(error, dict):
         message = error.get('message') or ''
         details = error.get('details')
@@ -230,10 +233,17 @@ class ArcGISClient:
                          privilege=PRIVILEGE_CONFIGURATION)
 
     def list_deployments(self):
-        """Every notebook deployment the caller may see (administrators: everyone's)."""
-        body = self.get(DEPLOYMENTS_PATH, 'Listing notebook deployments', privilege=PRIVILEGE_NOTEBOOKS)
-        deployments = (body or {}).get(INFERRED_DEPLOYMENTS_KEY) if isinstance(body, dict) else None
-        return [entry for entry in deployments or () if isinstance(entry, dict) and entry.get('id')]
+        """Every notebook deployment the caller may see (administrators: everyone's).
+
+        An answer without the list fails rather than reading as "nothing runs" (which would make every
+        terminate a silent no-op and let a workspace delete go ahead); entries without a string id are skipped.
+        """
+        operation = 'Listing notebook deployments'
+        body = self.get(DEPLOYMENTS_PATH, operation, privilege=PRIVILEGE_NOTEBOOKS)
+        deployments = _member_list(body, INFERRED_DEPLOYMENTS_KEY)
+        if deployments is None:
+            raise self._unexpected_answer(operation, DEPLOYMENTS_PATH, body, INFERRED_DEPLOYMENTS_KEY)
+        return [entry for entry in deployments if isinstance(entry, dict) and _usable_name(entry.get('id'))]
 
     def terminate_deployment(self, deployment_id):
         return self.post('%s/%s/terminateDeployment' % (DEPLOYMENTS_PATH, quote(str(deployment_id), safe='')),
@@ -281,10 +291,21 @@ class ArcGISClient:
             delay = min(delay * 2, 5.0)
 
     def list_workspaces(self):
-        """User names that have a workspace in data access."""
-        body = self.get(WORKSPACES_PATH, 'Listing user workspaces', privilege=PRIVILEGE_WORKSPACES)
-        containers = body.get('Containers') if isinstance(body, dict) else None
-        return [entry['Name'] for entry in containers or () if isinstance(entry, dict) and entry.get('Name')]
+        """User names that have a workspace in data access (an answer without the list fails, see above)."""
+        operation = 'Listing user workspaces'
+        body = self.get(WORKSPACES_PATH, operation, privilege=PRIVILEGE_WORKSPACES)
+        containers = _member_list(body, 'Containers')
+        if containers is None:
+            raise self._unexpected_answer(operation, WORKSPACES_PATH, body, 'Containers')
+        return [entry['Name'] for entry in containers if isinstance(entry, dict) and _usable_name(entry.get('Name'))]
+
+    def _unexpected_answer(self, operation, path, body, key):
+        if isinstance(body, dict):
+            got = 'keys: %s' % (', '.join(sorted(str(name) for name in body)[:10]) or 'none')
+        else:
+            got = 'a JSON %s' % ('null' if body is None else type(body).__name__)
+        return ApiError(operation, method='GET', url=self.http.redact(self.http.url(path)), status=200,
+                        reason='the answer has no %s list (%s); refusing to read it as empty' % (key, got))
 
     def delete_workspace(self, owner):
         return self.post(DELETE_WORKSPACE_PATH, 'Deleting the workspace of %s' % owner,
@@ -294,6 +315,20 @@ class ArcGISClient:
         return self.post(TRANSFER_WORKSPACE_PATH, 'Transferring the workspace of %s to %s' % (owner, target_owner),
                          data={'userName': owner, 'targetUserName': target_owner, 'targetFolderName': target_folder},
                          privilege=PRIVILEGE_WORKSPACES)
+
+
+def _member_list(body, key):
+    """``body[key]`` as a list (an explicit null reads as empty), or ``None`` when the answer has no such list."""
+    if not isinstance(body, dict) or key not in body:
+        return None
+    value = body[key]
+    if value is None:
+        return []
+    return value if isinstance(value, list) else None
+
+
+def _usable_name(value):
+    return isinstance(value, str) and value != ''
 
 
 def is_running_containers_error(error):

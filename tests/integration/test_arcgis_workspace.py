@@ -160,3 +160,15 @@ def test_requests_are_counted(ansible, arcgis):
     assert len(arcgis.sim.logged(method='GET', path=WORKSPACES)) == 1
     assert len(arcgis.sim.logged(method='POST', path=TERMINATE)) == 2
     assert len(arcgis.sim.logged(method='POST', path=DELETE)) == 1
+
+
+def test_an_unrecognised_deployment_list_fails_without_any_write(ansible, arcgis):
+    # A server whose list comes under another key: reading it as "nothing runs" sent the delete.
+    running = [{'id': deployment_id, 'username': 'gis_joe'} for deployment_id in joe_ids(arcgis)]
+    arcgis.sim.add_fault(path=DEPLOYMENTS, method='GET', status=200, body={'deployments': running}, count=-1)
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe', state='absent'))
+    assert run.result['failed'] is True
+    assert 'Listing notebook deployments failed' in run.result['msg']
+    assert 'no nbDeployments list' in run.result['msg']
+    assert arcgis.sim.writes() == []
+    assert 'Traceback' not in run.output

@@ -200,3 +200,52 @@ def test_token_lock_is_per_client(server, sim):
         thread.join()
     assert len(set(results)) == 1
     assert len(sim.logged(path='generateToken')) == 1
+
+
+@pytest.mark.parametrize('body', [
+    {'deployments': []},  # the list under another key (a version we do not know)
+    {'nbDeployments': {'id': 'abc'}},
+    [{'id': 'abc', 'username': 'gis_joe'}],
+    {},
+])
+def test_a_deployment_list_without_the_list_fails_instead_of_reading_as_empty(server, sim, body):
+    sim.add_fault(path='/deployments$', status=200, body=body)
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.list_deployments()
+    text = str(caught.value)
+    assert text.startswith('Listing notebook deployments failed: GET ')
+    assert 'answered HTTP 200 (the answer has no nbDeployments list' in text
+
+
+@pytest.mark.parametrize('body', [{'containers': [{'name': 'gis_joe'}]}, {'Containers': 'gis_joe'}, []])
+def test_a_workspace_list_without_the_list_fails_instead_of_reading_as_empty(server, sim, body):
+    sim.add_fault(path='/listUserWorkspaces$', status=200, body=body)
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.list_workspaces()
+    assert 'Listing user workspaces failed' in str(caught.value) and 'no Containers list' in str(caught.value)
+
+
+def test_null_lists_read_as_empty_and_unusable_entries_are_skipped(server, sim):
+    token = sim.issue_token('admin')
+    api = client(server, token=token)
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': None})
+    assert api.list_deployments() == []
+    odd = [{'id': ['a'], 'username': 'gis_joe'}, {'id': 7, 'username': 'gis_joe'}, 'x', None,
+           {'id': 'ok', 'username': 'gis_joe'}]
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': odd})
+    listed = api.list_deployments()
+    assert [entry['id'] for entry in listed] == ['ok']
+    # An unhashable id used to raise TypeError here (a traceback in the module).
+    assert arcgis_utils.select_deployments(listed, deployment_ids=['ok', 'a']) == listed
+    sim.add_fault(path='/listUserWorkspaces$', status=200, body={'Containers': [{'Name': 3}, {'Name': 'gis_joe'}, 4]})
+    assert api.list_workspaces() == ['gis_joe']
+
+
+def test_an_error_member_of_another_shape_is_still_an_error(server, sim):
+    sim.add_fault(path='/configuration$', status=200, body={'error': 'Internal server error'})
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.get_configuration()
+    assert 'answered HTTP 200: Internal server error' in str(caught.value)
