@@ -12,6 +12,7 @@ replaced once.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -416,6 +417,11 @@ def arcgis_client_from_module(module, pool_maxsize=10):
     )
 
 
+def _is_digits(value):
+    """A string of ASCII digits (``str.isdigit`` also accepts characters such as '²' that ``int`` rejects)."""
+    return isinstance(value, str) and re.fullmatch(r'\s*[0-9]+\s*', value) is not None
+
+
 def parse_json_setting(value):
     """A JSON-valued setting given as a dict/list or as a JSON string, parsed (``ValueError`` otherwise)."""
     if isinstance(value, (dict, list)):
@@ -438,7 +444,7 @@ def normalize_settings(settings):
             number = None
             if isinstance(value, int) and not isinstance(value, bool):
                 number = value
-            elif isinstance(value, str) and value.strip().isdigit():
+            elif _is_digits(value):
                 number = int(value.strip())
             if number is None:
                 problems.append('%s must be an integer, got %r' % (key, value))
@@ -475,7 +481,7 @@ def comparable_setting(key, value):
             return json.loads(value)
         except ValueError:
             return value
-    if key in CONFIGURATION_INTEGERS and isinstance(value, str) and value.strip().isdigit():
+    if key in CONFIGURATION_INTEGERS and _is_digits(value):
         return int(value.strip())
     if key in CONFIGURATION_BOOLEANS and isinstance(value, str):
         try:

@@ -58,6 +58,9 @@ def test_select_deployments_combines_every_selector():
     ({'idleNotebookThreshold': 1.5}, 'idleNotebookThreshold must be an integer, got 1.5'),
     ({'allowHiddenFileDownloads': 'maybe'}, "allowHiddenFileDownloads must be a boolean, got 'maybe'"),
     ({'notebookEgressNetworkPolicy': 12}, 'notebookEgressNetworkPolicy must be a dict or a JSON string'),
+    # isdigit() is true for these but int() raises ValueError: a traceback before any request.
+    ({'webSocketSize': '\u00b2'}, "webSocketSize must be an integer, got '\u00b2'"),
+    ({'idleNotebookThreshold': '\u2460'}, "idleNotebookThreshold must be an integer, got '\u2460'"),
 ])
 def test_normalize_settings_rejects(settings, problem):
     normalized, problems = arcgis_utils.normalize_settings(settings)
