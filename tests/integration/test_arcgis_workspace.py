@@ -172,3 +172,16 @@ def test_an_unrecognised_deployment_list_fails_without_any_write(ansible, arcgis
     assert 'no nbDeployments list' in run.result['msg']
     assert arcgis.sim.writes() == []
     assert 'Traceback' not in run.output
+
+
+def test_a_failed_delete_after_terminating_reports_the_change(ansible, arcgis):
+    running = joe_ids(arcgis)
+    arcgis.sim.add_fault(path=DELETE, method='POST', status=200,
+                         body={'error': {'code': 500, 'message': 'Unable to delete the workspace.'}})
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe', state='absent', terminate_deployments=True))
+    assert run.result['failed'] is True
+    assert 'Deleting the workspace of gis_joe failed' in run.result['msg']
+    # The deployments are gone: the task changed the site even though it failed.
+    assert arcgis.sim.running('gis_joe') == []
+    assert run.result['changed'] is True
+    assert sorted(run.result['terminated']) == running
