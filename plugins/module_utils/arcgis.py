@@ -53,6 +53,9 @@ INFERRED_RUNNING_CONTAINERS_PHRASE = 'running containers'
 # Every answer is judged by _checked_body: ArcGIS errors come in HTTP 200 bodies and in error statuses alike.
 ANY_STATUS = range(100, 600)
 
+# Values of a "status" member that mean the operation failed (deleteUserWorkspace documents "failure").
+FAILED_STATUSES = ('error', 'failure', 'failed')
+
 INVALID_TOKEN = 498
 TOKEN_REQUIRED = 499
 FORBIDDEN = 403
@@ -92,7 +95,8 @@ def parse_error_body(response, body):
     """``(code, message)`` of an ArcGIS error body, or ``(None, None)``.
 
     Two shapes exist: ``{"error": {"code", "message", "details"}}`` (REST and admin API) and
-    ``{"status": "error", "messages": [...], "code": ...}`` (server-admin style endpoints).
+    ``{"status": "error", "messages": [...], "code": ...}`` (server-admin style endpoints). Data access
+    operations document ``{"status": "<success | failure>"}``: a ``failure`` status is an error too.
     """
     if not isinstance(body, dict):
         return None, None
@@ -109,11 +113,13 @@ def parse_error_body(response, body):
         if extra:
             message = '%s (%s)' % (message.rstrip('.') if message else '', '; '.join(extra)) if message else '; '.join(extra)
         return error.get('code'), message or None
-    if body.get('status') == 'error':
+    status = body.get('status')
+    if isinstance(status, str) and status.lower() in FAILED_STATUSES:
         messages = body.get('messages') or []
         if isinstance(messages, str):
             messages = [messages]
-        return body.get('code'), '; '.join(str(item) for item in messages) or None
+        text = '; '.join(str(item) for item in messages)
+        return body.get('code'), text or 'the server answered status "%s"' % status
     return None, None
 
 

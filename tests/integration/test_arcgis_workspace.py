@@ -185,3 +185,11 @@ def test_a_failed_delete_after_terminating_reports_the_change(ansible, arcgis):
     assert arcgis.sim.running('gis_joe') == []
     assert run.result['changed'] is True
     assert sorted(run.result['terminated']) == running
+
+
+def test_a_delete_answering_status_failure_fails_the_task(ansible, arcgis):
+    arcgis.sim.add_fault(path=DELETE, method='POST', status=200, body={'status': 'failure'})
+    run = ansible.module(MODULE, args(arcgis, owner='gis_ann', state='absent'))
+    assert run.result['failed'] is True  # it used to report changed=true: a workspace deleted that was not
+    assert 'Deleting the workspace of gis_ann failed' in run.result['msg']
+    assert 'status "failure"' in run.result['msg']

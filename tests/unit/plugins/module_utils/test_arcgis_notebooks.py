@@ -252,3 +252,17 @@ def test_an_error_member_of_another_shape_is_still_an_error(server, sim):
     with pytest.raises(ApiError) as caught:
         api.get_configuration()
     assert 'answered HTTP 200: Internal server error' in str(caught.value)
+
+
+def test_a_failure_status_is_an_error(server, sim):
+    # deleteUserWorkspace documents {"status": "<success | failure>"} as its answer.
+    parse = arcgis_utils.parse_error_body
+    assert parse(None, {'status': 'failure'}) == (None, 'the server answered status "failure"')
+    assert parse(None, {'status': 'error', 'messages': ['No.'], 'code': 499}) == (499, 'No.')
+    assert parse(None, {'status': 'success'}) == (None, None)
+    sim.add_fault(path='/deleteUserWorkspace$', status=200, body={'status': 'failure'})
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.delete_workspace('gis_ann')
+    assert 'Deleting the workspace of gis_ann failed' in str(caught.value)
+    assert 'the server answered status "failure"' in str(caught.value)
