@@ -250,7 +250,11 @@ class ArcGISClient:
         deployments = _member_list(body, INFERRED_DEPLOYMENTS_KEY)
         if deployments is None:
             raise self._unexpected_answer(operation, DEPLOYMENTS_PATH, body, INFERRED_DEPLOYMENTS_KEY)
-        return [entry for entry in deployments if isinstance(entry, dict) and _usable_name(entry.get('id'))]
+        listed = {}  # by id, first entry wins: an id listed twice must not be terminated twice
+        for entry in deployments:
+            if isinstance(entry, dict) and _usable_name(entry.get('id')):
+                listed.setdefault(entry['id'], entry)
+        return list(listed.values())
 
     def terminate_deployment(self, deployment_id):
         return self.post('%s/%s/terminateDeployment' % (DEPLOYMENTS_PATH, quote(str(deployment_id), safe='')),

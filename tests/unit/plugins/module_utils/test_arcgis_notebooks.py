@@ -266,3 +266,14 @@ def test_a_failure_status_is_an_error(server, sim):
         api.delete_workspace('gis_ann')
     assert 'Deleting the workspace of gis_ann failed' in str(caught.value)
     assert 'the server answered status "failure"' in str(caught.value)
+
+
+def test_an_id_listed_twice_is_selected_and_terminated_once(server, sim):
+    twice = [{'id': 'dup', 'username': 'gis_joe'}, {'id': 'one', 'username': 'gis_joe'},
+             {'id': 'dup', 'username': 'gis_joe', 'note': 'second copy'}]
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': twice})
+    api = client(server, token=sim.issue_token('admin'))
+    listed = api.list_deployments()
+    assert listed == twice[:2]
+    selected = arcgis_utils.select_deployments(listed, owner='gis_joe')
+    assert [entry['id'] for entry in selected] == ['dup', 'one']
