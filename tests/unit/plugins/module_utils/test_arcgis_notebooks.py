@@ -277,3 +277,18 @@ def test_an_id_listed_twice_is_selected_and_terminated_once(server, sim):
     assert listed == twice[:2]
     selected = arcgis_utils.select_deployments(listed, owner='gis_joe')
     assert [entry['id'] for entry in selected] == ['dup', 'one']
+
+
+def test_simulator_takes_a_post_token_from_the_form_body_only(server, sim):
+    """So a module that sent its POST token in a header or the URL would fail the integration tests."""
+    import requests
+    token = sim.issue_token('admin')
+    target = sim.running('gis_joe')[0]
+    url = server.url + '/admin/notebooks/deployments/%s/terminateDeployment' % target
+    in_header = requests.post(url, data={'f': 'json'}, headers={'X-Esri-Authorization': 'Bearer ' + token}, timeout=5)
+    in_query = requests.post(url + '?token=' + token, data={'f': 'json'}, timeout=5)
+    for answer in (in_header, in_query):
+        assert answer.status_code == 200 and answer.json()['error']['code'] == 499
+    assert target in sim.running('gis_joe')
+    assert requests.post(url, data={'f': 'json', 'token': token}, timeout=5).json() == {'status': 'success'}
+    assert target not in sim.running('gis_joe')
