@@ -128,6 +128,9 @@ def validate_base_url(url):
     parts = urlsplit(url or '')
     if parts.scheme not in ('https', 'http') or not parts.netloc:
         return 'url must be the base URL with its web adaptor context, such as https://gis.example.com/arcgis; got %r.' % url
+    if parts.username is not None or parts.password is not None:
+        # Not quoted back: the URL holds a secret, and url itself is not a no_log option.
+        return 'url must not carry credentials (user:password@); give them with username and password.'
     if parts.query or parts.fragment:
         return 'url must not carry a query string or fragment; got %r.' % url
     return None
