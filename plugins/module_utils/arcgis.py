@@ -71,6 +71,7 @@ CONFIGURATION_INTEGERS = ('webSocketSize', 'maxExecuteNotebookTimeMinutes', 'max
                           'asyncJobsCleanAgeHours', 'idleNotebookThreshold', 'containerCreatedThreshold')
 CONFIGURATION_BOOLEANS = ('allowHiddenFileDownloads',)
 CONFIGURATION_JSON = ('notebookEgressNetworkPolicy',)
+CONFIGURATION_TYPED = CONFIGURATION_INTEGERS + CONFIGURATION_BOOLEANS + CONFIGURATION_JSON
 
 
 def arcgis_argument_spec():
