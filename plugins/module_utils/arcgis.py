@@ -417,6 +417,10 @@ def arcgis_client_from_module(module, pool_maxsize=10):
     if not params['token'] and not (params['username'] and params['password']):
         module.fail_json(msg='Give either token (or ARCGIS_TOKEN) or username and password '
                              '(or ARCGIS_USERNAME and ARCGIS_PASSWORD).')
+    if urlsplit(params['url']).scheme == 'http':
+        module.warn('url uses plain http: secrets (%s) travel over the network unencrypted, and the token service '
+                    'is documented as HTTPS only; use https.' % ('the token' if params['token']
+                                                                 else 'the password and the generated token'))
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
     http = client_from_module(module, params['url'], error_parser=parse_error_body,

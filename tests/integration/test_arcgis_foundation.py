@@ -208,3 +208,15 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, arcgis):
             assert token not in text
         assert re.search(r'TASK \[Module under test\]', run.stdout)
     assert_no_token_in_urls(arcgis)
+
+
+def test_plain_http_url_warns_that_secrets_travel_unencrypted(ansible):
+    from simulators.arcgis import ArcGISSimulator
+    from simulators.base import SimServer
+    with SimServer(ArcGISSimulator()) as server:  # no TLS
+        password = server.simulator.users['admin']['password']
+        run = ansible.module(MODULE, dict(url=server.url, username='admin', password=password))
+    assert run.rc == 0, run.output
+    assert 'url uses plain http: secrets (the password and the generated token) travel over the network ' \
+        'unencrypted' in ' '.join(run.output.split())
+    assert password not in run.output
