@@ -12,6 +12,7 @@ replaced once.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +53,9 @@ INFERRED_RUNNING_CONTAINERS_PHRASE = 'running containers'
 # Every answer is judged by _checked_body: ArcGIS errors come in HTTP 200 bodies and in error statuses alike.
 ANY_STATUS = range(100, 600)
 
+# Values of a "status" member that mean the operation failed (deleteUserWorkspace documents "failure").
+FAILED_STATUSES = ('error', 'failure', 'failed')
+
 INVALID_TOKEN = 498
 TOKEN_REQUIRED = 499
 FORBIDDEN = 403
@@ -67,6 +71,7 @@ CONFIGURATION_INTEGERS = ('webSocketSize', 'maxExecuteNotebookTimeMinutes', 'max
                           'asyncJobsCleanAgeHours', 'idleNotebookThreshold', 'containerCreatedThreshold')
 CONFIGURATION_BOOLEANS = ('allowHiddenFileDownloads',)
 CONFIGURATION_JSON = ('notebookEgressNetworkPolicy',)
+CONFIGURATION_TYPED = CONFIGURATION_INTEGERS + CONFIGURATION_BOOLEANS + CONFIGURATION_JSON
 
 
 def arcgis_argument_spec():
@@ -82,7 +87,8 @@ def arcgis_argument_spec():
     return spec
 
 
-ARCGIS_MUTUALLY_EXCLUSIVE = [('token', 'username'), ('token', 'password')]
+# No mutually_exclusive between token and username/password: the environment fallbacks often supply both
+# (ARCGIS_USERNAME/ARCGIS_PASSWORD for arcgis_token, its token in module_defaults for later tasks). A token wins.
 ARCGIS_REQUIRED_TOGETHER = [('username', 'password')]
 
 
@@ -90,11 +96,15 @@ def parse_error_body(response, body):
     """``(code, message)`` of an ArcGIS error body, or ``(None, None)``.
 
     Two shapes exist: ``{"error": {"code", "message", "details"}}`` (REST and admin API) and
-    ``{"status": "error", "messages": [...], "code": ...}`` (server-admin style endpoints).
+    ``{"status": "error", "messages": [...], "code": ...}`` (server-admin style endpoints). Data access
+    operations document ``{"status": "<success | failure>"}``: a ``failure`` status is an error too.
     """
     if not isinstance(body, dict):
         return None, None
     error = body.get('error')
+    if error and not isinstance(error, dict):
+        # Not the documented shape, but still an error member: never read it as a success.
+        return None, str(error)
     if isinstance(error, dict):
         message = error.get('message') or ''
         details = error.get('details')
@@ -104,11 +114,13 @@ def parse_error_body(response, body):
         if extra:
             message = '%s (%s)' % (message.rstrip('.') if message else '', '; '.join(extra)) if message else '; '.join(extra)
         return error.get('code'), message or None
-    if body.get('status') == 'error':
+    status = body.get('status')
+    if isinstance(status, str) and status.lower() in FAILED_STATUSES:
         messages = body.get('messages') or []
         if isinstance(messages, str):
             messages = [messages]
-        return body.get('code'), '; '.join(str(item) for item in messages) or None
+        text = '; '.join(str(item) for item in messages)
+        return body.get('code'), text or 'the server answered status "%s"' % status
     return None, None
 
 
@@ -117,6 +129,9 @@ def validate_base_url(url):
     parts = urlsplit(url or '')
     if parts.scheme not in ('https', 'http') or not parts.netloc:
         return 'url must be the base URL with its web adaptor context, such as https://gis.example.com/arcgis; got %r.' % url
+    if parts.username is not None or parts.password is not None:
+        # Not quoted back: the URL holds a secret, and url itself is not a no_log option.
+        return 'url must not carry credentials (user:password@); give them with username and password.'
     if parts.query or parts.fragment:
         return 'url must not carry a query string or fragment; got %r.' % url
     return None
@@ -229,10 +244,21 @@ class ArcGISClient:
                          privilege=PRIVILEGE_CONFIGURATION)
 
     def list_deployments(self):
-        """Every notebook deployment the caller may see (administrators: everyone's)."""
-        body = self.get(DEPLOYMENTS_PATH, 'Listing notebook deployments', privilege=PRIVILEGE_NOTEBOOKS)
-        deployments = (body or {}).get(INFERRED_DEPLOYMENTS_KEY) if isinstance(body, dict) else None
-        return [entry for entry in deployments or () if isinstance(entry, dict) and entry.get('id')]
+        """Every notebook deployment the caller may see (administrators: everyone's).
+
+        An answer without the list fails rather than reading as "nothing runs" (which would make every
+        terminate a silent no-op and let a workspace delete go ahead); entries without a string id are skipped.
+        """
+        operation = 'Listing notebook deployments'
+        body = self.get(DEPLOYMENTS_PATH, operation, privilege=PRIVILEGE_NOTEBOOKS)
+        deployments = _member_list(body, INFERRED_DEPLOYMENTS_KEY)
+        if deployments is None:
+            raise self._unexpected_answer(operation, DEPLOYMENTS_PATH, body, INFERRED_DEPLOYMENTS_KEY)
+        listed = {}  # by id, first entry wins: an id listed twice must not be terminated twice
+        for entry in deployments:
+            if isinstance(entry, dict) and _usable_name(entry.get('id')):
+                listed.setdefault(entry['id'], entry)
+        return list(listed.values())
 
     def terminate_deployment(self, deployment_id):
         return self.post('%s/%s/terminateDeployment' % (DEPLOYMENTS_PATH, quote(str(deployment_id), safe='')),
@@ -280,10 +306,21 @@ class ArcGISClient:
             delay = min(delay * 2, 5.0)
 
     def list_workspaces(self):
-        """User names that have a workspace in data access."""
-        body = self.get(WORKSPACES_PATH, 'Listing user workspaces', privilege=PRIVILEGE_WORKSPACES)
-        containers = body.get('Containers') if isinstance(body, dict) else None
-        return [entry['Name'] for entry in containers or () if isinstance(entry, dict) and entry.get('Name')]
+        """User names that have a workspace in data access (an answer without the list fails, see above)."""
+        operation = 'Listing user workspaces'
+        body = self.get(WORKSPACES_PATH, operation, privilege=PRIVILEGE_WORKSPACES)
+        containers = _member_list(body, 'Containers')
+        if containers is None:
+            raise self._unexpected_answer(operation, WORKSPACES_PATH, body, 'Containers')
+        return [entry['Name'] for entry in containers if isinstance(entry, dict) and _usable_name(entry.get('Name'))]
+
+    def _unexpected_answer(self, operation, path, body, key):
+        if isinstance(body, dict):
+            got = 'keys: %s' % (', '.join(sorted(str(name) for name in body)[:10]) or 'none')
+        else:
+            got = 'a JSON %s' % ('null' if body is None else type(body).__name__)
+        return ApiError(operation, method='GET', url=self.http.redact(self.http.url(path)), status=200,
+                        reason='the answer has no %s list (%s); refusing to read it as empty' % (key, got))
 
     def delete_workspace(self, owner):
         return self.post(DELETE_WORKSPACE_PATH, 'Deleting the workspace of %s' % owner,
@@ -293,6 +330,20 @@ class ArcGISClient:
         return self.post(TRANSFER_WORKSPACE_PATH, 'Transferring the workspace of %s to %s' % (owner, target_owner),
                          data={'userName': owner, 'targetUserName': target_owner, 'targetFolderName': target_folder},
                          privilege=PRIVILEGE_WORKSPACES)
+
+
+def _member_list(body, key):
+    """``body[key]`` as a list (an explicit null reads as empty), or ``None`` when the answer has no such list."""
+    if not isinstance(body, dict) or key not in body:
+        return None
+    value = body[key]
+    if value is None:
+        return []
+    return value if isinstance(value, list) else None
+
+
+def _usable_name(value):
+    return isinstance(value, str) and value != ''
 
 
 def is_running_containers_error(error):
@@ -366,6 +417,10 @@ def arcgis_client_from_module(module, pool_maxsize=10):
     if not params['token'] and not (params['username'] and params['password']):
         module.fail_json(msg='Give either token (or ARCGIS_TOKEN) or username and password '
                              '(or ARCGIS_USERNAME and ARCGIS_PASSWORD).')
+    if urlsplit(params['url']).scheme == 'http':
+        module.warn('url uses plain http: secrets (%s) travel over the network unencrypted, and the token service '
+                    'is documented as HTTPS only; use https.' % ('the token' if params['token']
+                                                                 else 'the password and the generated token'))
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
     http = client_from_module(module, params['url'], error_parser=parse_error_body,
@@ -378,6 +433,11 @@ def arcgis_client_from_module(module, pool_maxsize=10):
         referer=params['referer'],
         on_secret=lambda secret: register_secret(module, http, secret),
     )
+
+
+def _is_digits(value):
+    """A string of ASCII digits (``str.isdigit`` also accepts characters such as '²' that ``int`` rejects)."""
+    return isinstance(value, str) and re.fullmatch(r'\s*[0-9]+\s*', value) is not None
 
 
 def parse_json_setting(value):
@@ -402,7 +462,7 @@ def normalize_settings(settings):
             number = None
             if isinstance(value, int) and not isinstance(value, bool):
                 number = value
-            elif isinstance(value, str) and value.strip().isdigit():
+            elif _is_digits(value):
                 number = int(value.strip())
             if number is None:
                 problems.append('%s must be an integer, got %r' % (key, value))
@@ -439,7 +499,7 @@ def comparable_setting(key, value):
             return json.loads(value)
         except ValueError:
             return value
-    if key in CONFIGURATION_INTEGERS and isinstance(value, str) and value.strip().isdigit():
+    if key in CONFIGURATION_INTEGERS and _is_digits(value):
         return int(value.strip())
     if key in CONFIGURATION_BOOLEANS and isinstance(value, str):
         try:

@@ -39,7 +39,8 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - O(username) and O(password) are required; O(token) cannot be used with this module.
+  - O(username) and O(password) are required. O(token) is not used - a token found in E(ARCGIS_TOKEN) or in
+    C(module_defaults) is ignored and a new one generated.
   - With O(referer) the token is bound to that referer (C(client=referer)) and every task that uses it must send
     the same O(referer); otherwise it is bound to the address of the host that runs the modules (C(client=requestip)).
 seealso:
@@ -111,7 +112,6 @@ import datetime
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_MUTUALLY_EXCLUSIVE,
     ARCGIS_REQUIRED_TOGETHER,
     arcgis_argument_spec,
     arcgis_client_from_module,
@@ -124,15 +124,16 @@ def main():
     argument_spec.update(expiration=dict(type='int', default=60))
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
         required_together=ARCGIS_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
-    if params['token'] or not (params['username'] and params['password']):
+    if not (params['username'] and params['password']):
         module.fail_json(msg='arcgis_token generates a token from username and password (or ARCGIS_USERNAME and '
-                             'ARCGIS_PASSWORD); %s.' % ('a token was given instead' if params['token']
+                             'ARCGIS_PASSWORD); %s.' % ('a token cannot be used to generate one' if params['token']
                                                         else 'give both'))
+    # A token from ARCGIS_TOKEN or module_defaults is not what this module is asked for: generate a new one.
+    params['token'] = None
     if params['expiration'] < 1:
         module.fail_json(msg='expiration must be at least 1 minute, got %d.' % params['expiration'])
     client = arcgis_client_from_module(module)

@@ -104,8 +104,8 @@ changed_keys:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_MUTUALLY_EXCLUSIVE,
     ARCGIS_REQUIRED_TOGETHER,
+    CONFIGURATION_TYPED,
     arcgis_argument_spec,
     arcgis_client_from_module,
     comparable_setting,
@@ -119,7 +119,6 @@ def main():
     argument_spec.update(settings=dict(type='dict', required=True))
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
         required_together=ARCGIS_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
@@ -138,8 +137,9 @@ def main():
                               if key not in current or comparable_setting(key, current[key]) != value)
         merged = dict(current)
         for key in changed_keys:
-            if key in current and isinstance(current[key], str) and not isinstance(settings[key], str):
-                # keep the server's own representation of JSON-valued properties
+            if key in CONFIGURATION_TYPED and isinstance(current.get(key), str) and not isinstance(settings[key], str):
+                # keep the server's own (string) representation of the properties whose type we know; other keys
+                # are sent as given - turning them into strings made them differ from the request on every run
                 merged[key] = module.jsonify(settings[key])
             else:
                 merged[key] = settings[key]

@@ -70,7 +70,6 @@ configuration:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_MUTUALLY_EXCLUSIVE,
     ARCGIS_REQUIRED_TOGETHER,
     arcgis_argument_spec,
     arcgis_client_from_module,
@@ -81,7 +80,6 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
 def main():
     module = AnsibleModule(
         argument_spec=arcgis_argument_spec(),
-        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
         required_together=ARCGIS_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )

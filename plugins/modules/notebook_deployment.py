@@ -132,7 +132,6 @@ failed_ids:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_MUTUALLY_EXCLUSIVE,
     ARCGIS_REQUIRED_TOGETHER,
     arcgis_argument_spec,
     arcgis_client_from_module,
@@ -166,7 +165,13 @@ def terminate(module, client, selected):
     if not failures:
         return ids
     # One re-list: a deployment that is gone now is terminated, whoever did it.
-    listed = {entry['id'] for entry in client.list_deployments()}
+    try:
+        listed = {entry['id'] for entry in client.list_deployments()}
+    except ApiError as error:
+        # Those that answered success are terminated: say so, rather than a failure that changed nothing.
+        done = [deployment_id for deployment_id in ids if deployment_id not in failures]
+        fail_from_error(module, error, changed=bool(done), terminated=done, failed_ids=sorted(failures),
+                        deployments=selected)
     still = [deployment_id for deployment_id in ids if deployment_id in failures and deployment_id in listed]
     done = [deployment_id for deployment_id in ids if deployment_id not in still]
     if still:
@@ -191,7 +196,6 @@ def main():
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
         required_together=ARCGIS_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )

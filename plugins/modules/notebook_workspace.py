@@ -134,7 +134,6 @@ target_folder:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_MUTUALLY_EXCLUSIVE,
     ARCGIS_REQUIRED_TOGETHER,
     arcgis_argument_spec,
     arcgis_client_from_module,
@@ -161,17 +160,22 @@ def validate(module):
         module.fail_json(msg='wait_timeout must be 0 or more, got %d.' % params['wait_timeout'])
 
 
-def terminate_running(module, client, running):
-    """Terminate ``running`` and wait until none is listed; fails the module otherwise."""
+def terminate_running(module, client, running, done):
+    """Terminate ``running`` and wait until none is listed; fails the module otherwise.
+
+    ``done`` receives the ids terminated, as soon as they are, so a later failure still reports the change.
+    """
     owner = module.params['owner']
     failures = client.terminate_deployments(running, parallel=TERMINATE_PARALLEL)
+    done.extend(deployment_id for deployment_id in running if deployment_id not in failures)
     if failures:
         listed = {entry['id'] for entry in client.list_deployments()}
         still = [deployment_id for deployment_id in running if deployment_id in failures and deployment_id in listed]
+        done.extend(deployment_id for deployment_id in running if deployment_id in failures and deployment_id not in listed)
         if still:
             msg = 'The workspace of %s was left in place: %d running deployments could not be terminated (%s); ' \
                   'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]])
-            module.fail_json(msg=msg, changed=len(still) < len(running), failed_ids=still, owner=owner)
+            module.fail_json(msg=msg, changed=bool(done), terminated=done, failed_ids=still, owner=owner)
     remaining = client.wait_until_not_listed(running, module.params['wait_timeout'], owner=owner)
     if remaining:
         module.fail_json(msg='The workspace of %s was left in place: its deployments %s were terminated but were '
@@ -192,7 +196,6 @@ def main():
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=ARCGIS_MUTUALLY_EXCLUSIVE,
         required_together=ARCGIS_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
@@ -205,6 +208,7 @@ def main():
     if transfer:
         result.update(target_owner=params['target_owner'], target_folder=folder)
     client = arcgis_client_from_module(module, pool_maxsize=TERMINATE_PARALLEL)
+    done = []  # deployments terminated so far: a failure after them has still changed something
     try:
         if owner in client.list_workspaces():
             running = [entry['id'] for entry in client.list_deployments() if entry.get('username') == owner]
@@ -223,13 +227,13 @@ def main():
                                deployments=[]))
             if not module.check_mode:
                 if running:
-                    terminate_running(module, client, running)
+                    terminate_running(module, client, running, done)
                 if transfer:
                     client.transfer_workspace(owner, params['target_owner'], folder)
                 else:
                     client.delete_workspace(owner)
     except ApiError as error:
-        fail_from_error(module, error, owner=owner, terminated=result['terminated'])
+        fail_from_error(module, error, changed=bool(done), owner=owner, terminated=done)
     finally:
         client.http.close()
     module.exit_json(**result)

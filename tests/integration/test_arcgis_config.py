@@ -114,3 +114,19 @@ def test_non_admin_is_told_which_privilege(ansible, arcgis):
     assert 'Reading the notebook configuration failed' in run.result['msg']
     assert 'permission denied: this needs the "Servers" or "Security and infrastructure"' in run.result['msg']
     assert arcgis.sim.writes() == []
+
+
+def test_an_unknown_key_is_sent_as_given_and_then_unchanged(ansible, arcgis):
+    # A newer server's property, stored as a string: a number requested for it is sent as a number.
+    arcgis.sim.configuration['maxActiveJobsPerAutomationManager'] = '5'
+    arcgis.sim.configuration['idleNotebookThreshold'] = '720'  # a known integer kept in the server's form
+    token = arcgis.sim.issue_token('admin')
+    settings = {'maxActiveJobsPerAutomationManager': 7, 'idleNotebookThreshold': 1440}
+    first = ansible.module(MODULE, args(arcgis, token, settings=settings))
+    assert first.rc == 0, first.output
+    assert first.result['changed'] is True
+    assert arcgis.sim.configuration['maxActiveJobsPerAutomationManager'] == 7
+    assert arcgis.sim.configuration['idleNotebookThreshold'] == '1440'
+    second = ansible.module(MODULE, args(arcgis, token, settings=settings))
+    assert second.rc == 0, second.output
+    assert second.result['changed'] is False, second.result['changed_keys']

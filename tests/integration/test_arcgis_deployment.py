@@ -236,3 +236,24 @@ def test_info_bad_input_fails_before_any_request(ansible, arcgis):
     assert run.result['failed'] is True
     assert 'older_than_minutes must be 0 or more, got -5' in run.result['msg']
     assert arcgis.sim.logged() == []
+
+
+def test_a_failed_relist_after_terminating_reports_the_change(ansible, arcgis, monkeypatch):
+    first_id, second_id = joe_ids(arcgis)
+    arcgis.sim.add_fault(path=first_id + TERMINATE, status=200,
+                         body={'error': {'code': 500, 'message': 'Unable to terminate the deployment.'}})
+    terminate = arcgis.sim.on_terminate
+
+    def terminate_then_break_the_list(request, deployment_id):
+        # After the first terminate the deployment list starts failing: the re-list fails.
+        arcgis.sim.add_fault(path=DEPLOYMENTS, method='GET', status=503, body='down', count=-1)
+        return terminate(request, deployment_id)
+
+    monkeypatch.setattr(arcgis.sim, 'on_terminate', terminate_then_break_the_list)
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe', parallel=1, retries=0))
+    assert run.result['failed'] is True
+    assert 'Listing notebook deployments failed' in run.result['msg']
+    assert arcgis.sim.running('gis_joe') == [first_id]
+    assert run.result['changed'] is True
+    assert run.result['terminated'] == [second_id]
+    assert run.result['failed_ids'] == [first_id]

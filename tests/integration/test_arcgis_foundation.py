@@ -160,13 +160,22 @@ def test_bad_input_fails_before_any_request(ansible, arcgis):
     for args, message in (
         (dict(url='gis.example.com/arcgis', token='not-a-real-token-1'), 'url must be the base URL'),
         (dict(url=arcgis.url), 'Give either token'),
-        (dict(url=arcgis.url, token='not-a-real-token-1', username='admin'), 'mutually exclusive'),
         (dict(url=arcgis.url, token='not-a-real-token-1', timeout=0), 'timeout must be greater than 0'),
     ):
         run = ansible.module(MODULE, args)
         assert run.result['failed'] is True, args
         assert message in run.result['msg'], run.result['msg']
     assert arcgis.sim.logged() == []
+
+
+def test_a_token_wins_over_credentials_from_the_environment(ansible, arcgis):
+    # Credentials exported for arcgis_token and a token passed on to later tasks: both are available.
+    token = arcgis.sim.issue_token('admin')
+    run = ansible.module(MODULE, dict(url=arcgis.url, token=token, ca_path=arcgis.ca_file),
+                         env={'ARCGIS_USERNAME': 'admin', 'ARCGIS_PASSWORD': 'not-the-password-9'})
+    assert run.rc == 0, run.output
+    (read,) = arcgis.sim.logged()  # no token generated: the given one is used
+    assert read['headers']['x-esri-authorization'] == 'Bearer %s' % token
 
 
 def test_environment_fallbacks(ansible, arcgis):
@@ -199,3 +208,15 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, arcgis):
             assert token not in text
         assert re.search(r'TASK \[Module under test\]', run.stdout)
     assert_no_token_in_urls(arcgis)
+
+
+def test_plain_http_url_warns_that_secrets_travel_unencrypted(ansible):
+    from simulators.arcgis import ArcGISSimulator
+    from simulators.base import SimServer
+    with SimServer(ArcGISSimulator()) as server:  # no TLS
+        password = server.simulator.users['admin']['password']
+        run = ansible.module(MODULE, dict(url=server.url, username='admin', password=password))
+    assert run.rc == 0, run.output
+    assert 'url uses plain http: secrets (the password and the generated token) travel over the network ' \
+        'unencrypted' in ' '.join(run.output.split())
+    assert password not in run.output

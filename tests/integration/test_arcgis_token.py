@@ -34,7 +34,7 @@ def test_referer_tokens(ansible, arcgis):
 
 def test_bad_input_fails_before_any_request(ansible, arcgis):
     for extra, message in (
-        (dict(url=arcgis.url, token='given-token-123'), 'arcgis_token generates a token from username and password'),
+        (dict(url=arcgis.url, token='given-token-123'), 'a token cannot be used to generate one'),
         (dict(url=arcgis.url, username='admin'), 'parameters are required together'),
         (dict(creds(arcgis), expiration=0), 'expiration must be at least 1 minute'),
     ):
@@ -89,3 +89,38 @@ def test_one_token_for_the_whole_play_through_module_defaults(ansible, arcgis, t
     assert password not in run.output
     assert token not in run.output  # no_log on the token task, and every module masks a given token
     assert_no_token_in_urls(arcgis)
+
+
+def test_credentials_in_the_environment_and_a_token_for_a_block(ansible, arcgis, tmp_path):
+    """Credentials exported as ARCGIS_USERNAME/ARCGIS_PASSWORD (the documented fallback) for arcgis_token, then its
+    token in module_defaults: the later tasks see both credentials and a token, and use the token. arcgis_token
+    itself ignores a stale token left in ARCGIS_TOKEN."""
+    defaults = {'url': arcgis.url, 'ca_path': arcgis.ca_file}
+    play = [{
+        'name': 'Credentials from the environment, a token for the block',
+        'hosts': 'localhost',
+        'gather_facts': False,
+        'module_defaults': {'group/platform_ops.admin.arcgis': defaults},
+        'tasks': [
+            {'name': 'Authenticate once', 'platform_ops.admin.arcgis_token': {},
+             'register': 'arcgis_login', 'no_log': True},
+            {'name': 'With the token', 'module_defaults': {
+                'group/platform_ops.admin.arcgis': dict(defaults, token='{{ arcgis_login.token }}')},
+             'block': [
+                 {'name': 'Read the configuration', 'platform_ops.admin.notebook_config_info': {}},
+                 {'name': 'Terminate', 'platform_ops.admin.notebook_deployment': {'owner': 'gis_joe'}},
+            ]},
+        ],
+    }]
+    path = tmp_path / 'env-credentials.yml'
+    path.write_text(json.dumps(play), encoding='utf-8')
+    env = {'ARCGIS_USERNAME': 'admin', 'ARCGIS_PASSWORD': arcgis.sim.users['admin']['password'],
+           'ARCGIS_TOKEN': 'stale-token-from-yesterday'}
+    run = ansible.playbook(path, env=env)
+    assert run.rc == 0, run.output
+    assert len(arcgis.sim.logged(path=TOKEN)) == 1  # generated once, by arcgis_token
+    (token,) = list(arcgis.sim.tokens)
+    for entry in arcgis.sim.logged()[1:]:
+        sent = entry['form'].get('token', [None])[0] or entry['headers'].get('x-esri-authorization', '')[7:]
+        assert sent == token, entry['path']
+    assert arcgis.sim.running('gis_joe') == []

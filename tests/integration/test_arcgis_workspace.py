@@ -160,3 +160,36 @@ def test_requests_are_counted(ansible, arcgis):
     assert len(arcgis.sim.logged(method='GET', path=WORKSPACES)) == 1
     assert len(arcgis.sim.logged(method='POST', path=TERMINATE)) == 2
     assert len(arcgis.sim.logged(method='POST', path=DELETE)) == 1
+
+
+def test_an_unrecognised_deployment_list_fails_without_any_write(ansible, arcgis):
+    # A server whose list comes under another key: reading it as "nothing runs" sent the delete.
+    running = [{'id': deployment_id, 'username': 'gis_joe'} for deployment_id in joe_ids(arcgis)]
+    arcgis.sim.add_fault(path=DEPLOYMENTS, method='GET', status=200, body={'deployments': running}, count=-1)
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe', state='absent'))
+    assert run.result['failed'] is True
+    assert 'Listing notebook deployments failed' in run.result['msg']
+    assert 'no nbDeployments list' in run.result['msg']
+    assert arcgis.sim.writes() == []
+    assert 'Traceback' not in run.output
+
+
+def test_a_failed_delete_after_terminating_reports_the_change(ansible, arcgis):
+    running = joe_ids(arcgis)
+    arcgis.sim.add_fault(path=DELETE, method='POST', status=200,
+                         body={'error': {'code': 500, 'message': 'Unable to delete the workspace.'}})
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe', state='absent', terminate_deployments=True))
+    assert run.result['failed'] is True
+    assert 'Deleting the workspace of gis_joe failed' in run.result['msg']
+    # The deployments are gone: the task changed the site even though it failed.
+    assert arcgis.sim.running('gis_joe') == []
+    assert run.result['changed'] is True
+    assert sorted(run.result['terminated']) == running
+
+
+def test_a_delete_answering_status_failure_fails_the_task(ansible, arcgis):
+    arcgis.sim.add_fault(path=DELETE, method='POST', status=200, body={'status': 'failure'})
+    run = ansible.module(MODULE, args(arcgis, owner='gis_ann', state='absent'))
+    assert run.result['failed'] is True  # it used to report changed=true: a workspace deleted that was not
+    assert 'Deleting the workspace of gis_ann failed' in run.result['msg']
+    assert 'status "failure"' in run.result['msg']

@@ -6,8 +6,9 @@
 Faithful to the documented behaviour:
 
 * ``POST <ctx>/sharing/rest/generateToken`` (form: username, password, client, referer, expiration, f);
-* the token comes in the POST form body, the ``X-Esri-Authorization: Bearer`` header, or (as real
-  servers accept, and our modules must never use) a ``token`` query parameter;
+* a POST must carry the token in its form body (as the vendor requires); a GET sends the
+  ``X-Esri-Authorization: Bearer`` header or (as real servers accept, and our modules must never use) a
+  ``token`` query parameter;
 * errors are HTTP 200 with ``{"error": {"code", "message", "details"}}``; 498 invalid or expired
   token, 499 token required, 403 not permitted (``token_error_status`` can make token errors use a
   real HTTP 498/499 status, as some server-admin endpoints do);
@@ -229,13 +230,16 @@ class ArcGISSimulator(Simulator):
     def authenticate(self, request, admin=False):
         """``(user, None)`` for a valid token, or ``(None, response)`` with the vendor's error."""
         token = None
-        header = request.headers.get('X-Esri-Authorization', '')
-        if header.lower().startswith('bearer '):
-            token = header[7:].strip()
-        if not token and request.method == 'POST':
+        if request.method == 'POST':
+            # "All POST requests made to the Enterprise Administrator API must include a token in the request
+            # body": a token in a header or the query string does not count for a POST.
             token = request.form.get('token')
-        if not token:
-            token = request.args.get('token')
+        else:
+            header = request.headers.get('X-Esri-Authorization', '')
+            if header.lower().startswith('bearer '):
+                token = header[7:].strip()
+            if not token:
+                token = request.args.get('token')
         if not token:
             return None, self.token_error(TOKEN_REQUIRED)
         info = self.tokens.get(token)

@@ -58,6 +58,9 @@ def test_select_deployments_combines_every_selector():
     ({'idleNotebookThreshold': 1.5}, 'idleNotebookThreshold must be an integer, got 1.5'),
     ({'allowHiddenFileDownloads': 'maybe'}, "allowHiddenFileDownloads must be a boolean, got 'maybe'"),
     ({'notebookEgressNetworkPolicy': 12}, 'notebookEgressNetworkPolicy must be a dict or a JSON string'),
+    # isdigit() is true for these but int() raises ValueError: a traceback before any request.
+    ({'webSocketSize': '\u00b2'}, "webSocketSize must be an integer, got '\u00b2'"),
+    ({'idleNotebookThreshold': '\u2460'}, "idleNotebookThreshold must be an integer, got '\u2460'"),
 ])
 def test_normalize_settings_rejects(settings, problem):
     normalized, problems = arcgis_utils.normalize_settings(settings)
@@ -200,3 +203,101 @@ def test_token_lock_is_per_client(server, sim):
         thread.join()
     assert len(set(results)) == 1
     assert len(sim.logged(path='generateToken')) == 1
+
+
+@pytest.mark.parametrize('body', [
+    {'deployments': []},  # the list under another key (a version we do not know)
+    {'nbDeployments': {'id': 'abc'}},
+    [{'id': 'abc', 'username': 'gis_joe'}],
+    {},
+])
+def test_a_deployment_list_without_the_list_fails_instead_of_reading_as_empty(server, sim, body):
+    sim.add_fault(path='/deployments$', status=200, body=body)
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.list_deployments()
+    text = str(caught.value)
+    assert text.startswith('Listing notebook deployments failed: GET ')
+    assert 'answered HTTP 200 (the answer has no nbDeployments list' in text
+
+
+@pytest.mark.parametrize('body', [{'containers': [{'name': 'gis_joe'}]}, {'Containers': 'gis_joe'}, []])
+def test_a_workspace_list_without_the_list_fails_instead_of_reading_as_empty(server, sim, body):
+    sim.add_fault(path='/listUserWorkspaces$', status=200, body=body)
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.list_workspaces()
+    assert 'Listing user workspaces failed' in str(caught.value) and 'no Containers list' in str(caught.value)
+
+
+def test_null_lists_read_as_empty_and_unusable_entries_are_skipped(server, sim):
+    token = sim.issue_token('admin')
+    api = client(server, token=token)
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': None})
+    assert api.list_deployments() == []
+    odd = [{'id': ['a'], 'username': 'gis_joe'}, {'id': 7, 'username': 'gis_joe'}, 'x', None,
+           {'id': 'ok', 'username': 'gis_joe'}]
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': odd})
+    listed = api.list_deployments()
+    assert [entry['id'] for entry in listed] == ['ok']
+    # An unhashable id used to raise TypeError here (a traceback in the module).
+    assert arcgis_utils.select_deployments(listed, deployment_ids=['ok', 'a']) == listed
+    sim.add_fault(path='/listUserWorkspaces$', status=200, body={'Containers': [{'Name': 3}, {'Name': 'gis_joe'}, 4]})
+    assert api.list_workspaces() == ['gis_joe']
+
+
+def test_an_error_member_of_another_shape_is_still_an_error(server, sim):
+    sim.add_fault(path='/configuration$', status=200, body={'error': 'Internal server error'})
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.get_configuration()
+    assert 'answered HTTP 200: Internal server error' in str(caught.value)
+
+
+def test_a_failure_status_is_an_error(server, sim):
+    # deleteUserWorkspace documents {"status": "<success | failure>"} as its answer.
+    parse = arcgis_utils.parse_error_body
+    assert parse(None, {'status': 'failure'}) == (None, 'the server answered status "failure"')
+    assert parse(None, {'status': 'error', 'messages': ['No.'], 'code': 499}) == (499, 'No.')
+    assert parse(None, {'status': 'success'}) == (None, None)
+    sim.add_fault(path='/deleteUserWorkspace$', status=200, body={'status': 'failure'})
+    api = client(server, token=sim.issue_token('admin'))
+    with pytest.raises(ApiError) as caught:
+        api.delete_workspace('gis_ann')
+    assert 'Deleting the workspace of gis_ann failed' in str(caught.value)
+    assert 'the server answered status "failure"' in str(caught.value)
+
+
+def test_an_id_listed_twice_is_selected_and_terminated_once(server, sim):
+    twice = [{'id': 'dup', 'username': 'gis_joe'}, {'id': 'one', 'username': 'gis_joe'},
+             {'id': 'dup', 'username': 'gis_joe', 'note': 'second copy'}]
+    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': twice})
+    api = client(server, token=sim.issue_token('admin'))
+    listed = api.list_deployments()
+    assert listed == twice[:2]
+    selected = arcgis_utils.select_deployments(listed, owner='gis_joe')
+    assert [entry['id'] for entry in selected] == ['dup', 'one']
+
+
+def test_simulator_takes_a_post_token_from_the_form_body_only(server, sim):
+    """So a module that sent its POST token in a header or the URL would fail the integration tests."""
+    import requests
+    token = sim.issue_token('admin')
+    target = sim.running('gis_joe')[0]
+    url = server.url + '/admin/notebooks/deployments/%s/terminateDeployment' % target
+    in_header = requests.post(url, data={'f': 'json'}, headers={'X-Esri-Authorization': 'Bearer ' + token}, timeout=5)
+    in_query = requests.post(url + '?token=' + token, data={'f': 'json'}, timeout=5)
+    for answer in (in_header, in_query):
+        assert answer.status_code == 200 and answer.json()['error']['code'] == 499
+    assert target in sim.running('gis_joe')
+    assert requests.post(url, data={'f': 'json', 'token': token}, timeout=5).json() == {'status': 'success'}
+    assert target not in sim.running('gis_joe')
+
+
+def test_validate_base_url_refuses_credentials_without_quoting_them():
+    validate = arcgis_utils.validate_base_url
+    assert validate('https://gis.example.com/arcgis') is None
+    problem = validate('https://admin:s3cret-pass@gis.example.com/arcgis')
+    assert problem and 'must not carry credentials' in problem and 's3cret-pass' not in problem
+    assert 'must not carry credentials' in validate('https://admin@gis.example.com/arcgis')
+    assert 'query string' in validate('https://gis.example.com/arcgis?token=x')
