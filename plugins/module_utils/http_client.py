@@ -162,6 +162,19 @@ if HAS_REQUESTS:
             return None if value is None else min(value, MAX_RETRY_AFTER)
 
 
+NOT_JSON = object()
+
+
+def _decode(response):
+    """The decoded body, ``None`` for an empty one, or ``NOT_JSON`` when it does not decode."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return NOT_JSON
+
+
 def _phrase(status):
     """The standard reason phrase (servers spell them differently); none for vendor statuses like 498."""
     try:
@@ -261,13 +274,18 @@ class HttpClient:
 
     def error_from_response(self, operation, response, code=None, message=None, reason=None):
         """An ``ApiError`` for a response the caller does not accept."""
-        body = self._decode_or_none(response)
+        body = _decode(response)
+        if body is NOT_JSON:
+            body = None
+            not_json = bool(response.content)
+        else:
+            not_json = False
         if code is None and message is None and self.error_parser is not None and body is not None:
             code, message = self.error_parser(response, body)
         if 300 <= response.status_code < 400 and reason is None:
             reason = 'redirected to %s, which is not followed; set the URL option to the final address' % (
                 self.redact(response.headers.get('Location') or 'no Location'))
-        elif body is None and response.content and reason is None:
+        elif not_json and reason is None:
             reason = 'non-JSON body (%s): %r' % (
                 response.headers.get('Content-Type') or 'no content type', self.redact(_snippet(response.text)))
         status = response.status_code
@@ -283,22 +301,12 @@ class HttpClient:
         )
 
     def json(self, response, operation):
-        """The decoded JSON body; empty bodies decode to ``None``; anything else fails readably."""
-        if not response.content:
-            return None
-        body = self._decode_or_none(response)
-        if body is None:
+        """The decoded JSON body; empty bodies (and a JSON ``null``) decode to ``None``; a body that is not
+        JSON fails readably."""
+        body = _decode(response)
+        if body is NOT_JSON:
             raise self.error_from_response(operation, response)
         return body
-
-    @staticmethod
-    def _decode_or_none(response):
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return None
 
     def close(self):
         self.session.close()

@@ -294,3 +294,13 @@ def test_redirects_are_not_followed_so_no_credential_leaves(server, sim, method,
     assert len(sim.logged()) == 1
     assert 'redirected to %s/stolen, which is not followed' % elsewhere.url in str(info.value)
     assert str(info.value).startswith('Reading a thing failed: %s %s/thing answered HTTP %d' % (method, server.url, status))
+
+
+def test_json_null_body_decodes_to_none_and_is_not_called_non_json(server, sim):
+    sim.add_fault(path='/thing', status=200, body='null', headers={'Content-Type': 'application/json'})
+    http = client(server)
+    assert http.json(http.request('GET', 'thing', 'Reading a thing'), 'Reading a thing') is None
+    sim.add_fault(path='/thing', status=500, body='null', headers={'Content-Type': 'application/json'})
+    with pytest.raises(ApiError) as info:
+        http.request('GET', 'thing', 'Reading a thing')
+    assert 'non-JSON' not in str(info.value)
