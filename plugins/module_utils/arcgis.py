@@ -46,8 +46,6 @@ INFERRED_CONFIGURATION_UPDATE_PATH = CONFIGURATION_PATH + '/update'
 INFERRED_DEPLOYMENTS_KEY = 'nbDeployments'
 # notebookEgressNetworkPolicy may come back as a JSON string rather than an object: both are read.
 # transferUserWorkspace without a targetFolderName: we always send one (default: the source user's name).
-# The "running containers" failure of delete/transfer is recognised by this phrase in the message.
-INFERRED_RUNNING_CONTAINERS_PHRASE = 'running containers'
 # Numeric configuration properties must be positive integers (only the two minimums below are documented).
 
 # Every answer is judged by _checked_body: ArcGIS errors come in HTTP 200 bodies and in error statuses alike.
@@ -344,10 +342,6 @@ def _member_list(body, key):
 
 def _usable_name(value):
     return isinstance(value, str) and value != ''
-
-
-def is_running_containers_error(error):
-    return INFERRED_RUNNING_CONTAINERS_PHRASE in (error.vendor_message or '').lower()
 
 
 def deployment_age_minutes(entry, now=None):

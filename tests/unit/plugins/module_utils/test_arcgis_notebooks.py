@@ -153,7 +153,7 @@ def test_workspace_calls_and_running_containers(server, sim):
     assert api.list_workspaces() == ['admin', 'gis_ann', 'gis_joe']
     with pytest.raises(ApiError) as caught:
         api.delete_workspace('gis_joe')
-    assert arcgis_utils.is_running_containers_error(caught.value)
+    assert 'actively running containers' in caught.value.vendor_message
     sim.deployments.clear()
     api.transfer_workspace('gis_joe', 'gis_ann', 'from_joe')
     assert sim.workspaces['gis_ann']['folders'] == {'from_joe': 'gis_joe'}
