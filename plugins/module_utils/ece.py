@@ -62,6 +62,19 @@ ECE_MUTUALLY_EXCLUSIVE = [('api_key', 'username'), ('api_key', 'password')]
 ECE_REQUIRED_TOGETHER = [('username', 'password')]
 
 
+# Codes that say the resource (or its whole deployment) is not there (any more).
+GONE_CODES = frozenset(('deployments.deployment_not_found', 'deployments.deployment_resource_not_found',
+                        'deployments.deployment_resource_no_longer_exists'))
+
+
+def resource_gone(error):
+    """Whether an ``ApiError`` says the resource does not exist: 404 not found, or 500 no longer exists."""
+    codes = set(code.strip() for code in str(getattr(error, 'code', None) or '').split(','))
+    # The shared client gives the status as "404 Not Found".
+    status = str(getattr(error, 'status', None) or '').split(' ', 1)[0]
+    return status in ('404', '500') and bool(codes & GONE_CODES)
+
+
 def parse_error_body(response, body):
     """``(code, message)`` of a ``BasicFailedReply``: every error's code and message, joined."""
     if not isinstance(body, dict) or not isinstance(body.get('errors'), list):

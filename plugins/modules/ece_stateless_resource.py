@@ -54,7 +54,8 @@ options:
       - V(shutdown) - the resource is shut down (C(_shutdown)), see O(skip_snapshot) and O(hide). Already shut
         down, nothing is done.
       - V(absent) - the resource is shut down if needed (always waiting for the shutdown, whatever O(wait) says,
-        because only a shut-down resource can be deleted) and deleted. Not there, nothing is done.
+        because only a shut-down resource can be deleted) and deleted. Not there, nothing is done. A resource
+        that someone else deletes while the task runs counts as absent (with a warning), not as an error.
       - When not set, only O(maintenance_mode) is managed.
     type: str
     choices: [started, stopped, restarted, shutdown, absent]
@@ -297,6 +298,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ece_client_from_module,
     instance_running,
     observed_state,
+    resource_gone,
     summarize,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
@@ -507,26 +509,19 @@ def run(module, client, result):
             result['diff'] = dict(before=diff_view(before), after=after)
         return
 
-    current = resource
-    for index, action in enumerate(actions):
-        last = index == len(actions) - 1
-        options = {}
-        if action == 'restart':
-            options['cancel_pending'] = bool(pending) and params['cancel_pending']
-        elif action == 'shutdown':
-            options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
-        answer = client.run(action, deployment_id, kind, ref_id, **options)
-        for warning in (answer or {}).get('warnings') or ():
-            module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
-        if action in ('delete', 'cancel_pending'):
-            if action == 'cancel_pending':
-                current = client.get_resource(deployment_id, kind, ref_id)
-            continue
-        if params['wait'] or not last:
-            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
-                                  predicate=predicate_for(action))
+    accepted = []
+    try:
+        current = act(module, client, ref_id, actions, resource, pending, accepted)
+    except ApiError as error:
+        if params['state'] != 'absent' or not resource_gone(error):
+            raise
+        # Removed by someone else meanwhile: absent is what was asked for.
+        module.warn('%s %s of deployment %s disappeared while it was being removed (%s); it is absent.' % (
+            kind, ref_id, deployment_id, error.code))
+        result.update(actions=accepted, changed=bool(accepted))
+        current = None
 
-    if actions[-1] == 'delete':
+    if current is None:
         result['state'] = 'absent'
         after = diff_view()
     else:
@@ -537,6 +532,34 @@ def run(module, client, result):
         after = diff_view(summary)
     if module._diff:
         result['diff'] = dict(before=diff_view(before), after=after)
+
+
+def act(module, client, ref_id, actions, resource, pending, accepted):
+    """Send ``actions`` in order (appending each one the server accepted to ``accepted``), waiting as asked;
+    return the resource as last read, or ``None`` once it is deleted."""
+    params = module.params
+    deployment_id, kind = params['deployment_id'], params['kind']
+    current = resource
+    for index, action in enumerate(actions):
+        last = index == len(actions) - 1
+        options = {}
+        if action == 'restart':
+            options['cancel_pending'] = bool(pending) and params['cancel_pending']
+        elif action == 'shutdown':
+            options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
+        answer = client.run(action, deployment_id, kind, ref_id, **options)
+        accepted.append(action)
+        for warning in (answer if isinstance(answer, dict) else {}).get('warnings') or ():
+            module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
+        if action == 'delete':
+            return None
+        if action == 'cancel_pending':
+            current = client.get_resource(deployment_id, kind, ref_id)
+            continue
+        if params['wait'] or not last:
+            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
+                                  predicate=predicate_for(action))
+    return current
 
 
 def _returned(summary):

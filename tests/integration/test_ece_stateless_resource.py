@@ -11,6 +11,7 @@ vendor's spec by the ``ece`` fixture.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -192,6 +193,47 @@ def test_resource_that_vanished_gives_the_resource_404(ansible, ece):
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='shutdown'))
     assert run.result['failed'] is True
     assert 'with error deployments.deployment_resource_not_found: The Resource cannot be found' in run.result['msg']
+
+
+def test_absent_when_someone_else_deletes_the_resource_during_the_shutdown(ansible, ece):
+    ece.sim.configure(plan_duration=1.5)
+
+    def delete_once_the_shutdown_was_sent():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not ece.sim.logged(method='POST', path='/kibana/main-kibana/_shutdown$'):
+            time.sleep(0.02)
+        time.sleep(0.1)
+        ece.sim.remove_resource(DEPLOYMENT, 'kibana', 'main-kibana')
+
+    other_operator = threading.Thread(target=delete_once_the_shutdown_was_sent)
+    other_operator.start()
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='absent'), diff=True)
+    other_operator.join()
+    assert run.rc == 0, run.output
+    assert not run.result.get('failed'), run.result
+    assert run.result['changed'] is True and run.result['state'] == 'absent'
+    assert run.result['actions'] == ['shutdown']
+    assert run.result['diff']['after'] == {'state': 'absent'}
+    assert any('disappeared while it was being removed' in warning for warning in run.result['warnings'])
+    # The wait saw the resource go (500 no longer exists) and nothing else was sent.
+    assert ece.sim.logged(method='GET', path='/kibana/main-kibana$')[-1]['response']['status'] == 500
+    assert [entry['method'] for entry in ece.sim.writes()] == ['POST']
+
+
+def test_absent_when_the_resource_vanished_before_the_first_command(ansible, ece):
+    ece.sim.add_fault(path='/kibana/main-kibana/_shutdown$', method='POST', status=404, headers={
+        'x-cloud-error-codes': 'deployments.deployment_resource_not_found'}, body={'errors': [{
+            'code': 'deployments.deployment_resource_not_found', 'message': 'The Resource cannot be found'}]})
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='absent'))
+    assert run.rc == 0, run.output
+    assert not run.result.get('failed'), run.result
+    assert run.result['changed'] is False and run.result['state'] == 'absent' and run.result['actions'] == []
+    # Another state still fails on the same answer.
+    ece.sim.add_fault(path='/kibana/main-kibana/_shutdown$', method='POST', status=404, headers={
+        'x-cloud-error-codes': 'deployments.deployment_resource_not_found'}, body={'errors': [{
+            'code': 'deployments.deployment_resource_not_found', 'message': 'The Resource cannot be found'}]})
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='shutdown'))
+    assert run.result['failed'] is True
 
 
 def test_started_restores_a_shut_down_resource(ansible, ece):

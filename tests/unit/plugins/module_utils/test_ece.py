@@ -149,3 +149,18 @@ def test_wait_for_instances_uses_the_predicate_and_no_pending_plan():
 
 def plan_attempt(res):
     return res['info']['plan_info']['current']['plan_attempt_id']
+
+
+@pytest.mark.parametrize('status,code,gone', [
+    ('404 Not Found', 'deployments.deployment_resource_not_found', True),
+    ('404 Not Found', 'deployments.deployment_not_found', True),
+    ('500 Internal Server Error', 'deployments.deployment_resource_no_longer_exists', True),
+    ('404 Not Found', 'root.resource_not_found, deployments.deployment_resource_not_found', True),
+    ('422 Unprocessable Entity', 'deployments.deployment_resource_plan_change_error', False),
+    ('500 Internal Server Error', None, False),
+    (None, None, False),
+])
+def test_resource_gone_reads_status_and_codes(status, code, gone):
+    from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+    error = ApiError('Reading kibana main-kibana', status=status, code=code)
+    assert ece_utils.resource_gone(error) is gone
