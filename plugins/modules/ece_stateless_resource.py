@@ -297,8 +297,10 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ece_argument_spec,
     ece_client_from_module,
     instance_running,
+    instances_of,
     observed_state,
     resource_gone,
+    resources_of,
     summarize,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
@@ -341,8 +343,8 @@ def validate(module):
 def resolve(module, deployment, kind, ref_id):
     """The resource to act on, or ``None`` when it is absent (and that is acceptable)."""
     params = module.params
-    resources = ((deployment.get('resources') or {}).get(kind)) or []
-    names = [res.get('ref_id') for res in resources]
+    resources = resources_of(deployment, kind)
+    names = [res['ref_id'] for res in resources]
     where = 'deployment %s' % params['deployment_id']
     if ref_id in (None, '_main'):
         if len(resources) == 1:
@@ -361,10 +363,6 @@ def resolve(module, deployment, kind, ref_id):
     module.fail_json(msg='%s has no %s resource %s (it has: %s).' % (
         where, kind, ref_id, ', '.join(names) or 'none'), ref_ids=names)
     return None
-
-
-def instances_of(resource):
-    return ((resource.get('info') or {}).get('topology') or {}).get('instances') or []
 
 
 def plan_actions(module, resource):
@@ -549,7 +547,9 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
             options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
         answer = client.run(action, deployment_id, kind, ref_id, **options)
         accepted.append(action)
-        for warning in (answer if isinstance(answer, dict) else {}).get('warnings') or ():
+        for warning in (answer.get('warnings') if isinstance(answer, dict) else None) or ():
+            if not isinstance(warning, dict):
+                continue
             module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
         if action == 'delete':
             return None

@@ -144,6 +144,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     STATELESS_KINDS,
     ece_argument_spec,
     ece_client_from_module,
+    resources_of,
     summarize,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
@@ -174,11 +175,10 @@ def main():
     finally:
         client.http.close()
     resources = []
-    found = deployment.get('resources') or {}
     for kind in STATELESS_KINDS:
         if params['kind'] and kind != params['kind']:
             continue
-        for resource in found.get(kind) or ():
+        for resource in resources_of(deployment, kind):
             if params['ref_id'] and resource.get('ref_id') != params['ref_id']:
                 continue
             resources.append(summarize(kind, resource))

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from ece_support import API_KEY, DEPLOYMENT, PASSWORD, STATELESS, USERNAME, ece, ece_server  # pylint: disable=unused-import
+from ece_support import API_KEY, DEPLOYMENT, INFO, PASSWORD, STATELESS, USERNAME, ece, ece_server  # pylint: disable=unused-import
 
 # kind, arguments, commands of the first run, state afterwards
 STATES = [
@@ -402,3 +402,32 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, ece):
     for entry in ece.sim.logged():
         assert API_KEY not in entry['path'] and PASSWORD not in entry['path']
         assert all(API_KEY not in value and PASSWORD not in value for values in entry['query'].values() for value in values)
+
+
+ODD_DEPLOYMENTS = [
+    None,
+    [],
+    {'resources': []},
+    {'resources': {'kibana': None}},
+    {'resources': {'kibana': [None, 'x']}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': None}]}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': {'status': None, 'plan_info': None, 'topology': None}}]}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': {'status': 'started', 'plan_info': {
+        'current': {'plan_attempt_log': [None, {'info_log': [None]}]}, 'pending': []},
+        'topology': {'instances': [None, {'instance_name': None}]}}}]}},
+    {'resources': {'kibana': [{'info': {'status': 'started'}}]}},
+]
+
+
+@pytest.mark.parametrize('body', ODD_DEPLOYMENTS, ids=range(len(ODD_DEPLOYMENTS)))
+@pytest.mark.parametrize('module', [STATELESS, INFO])
+def test_odd_deployment_answers_never_give_a_traceback(ansible, ece, body, module):
+    ece.sim.add_fault(path='/deployments/%s$' % DEPLOYMENT, method='GET', status=200, body=body, count=1)
+    args = ece.args(kind='kibana')
+    if module == STATELESS:
+        args.update(state='started', wait=False)
+    run = ansible.module(module, args, check=True)
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output, run.output
+    if run.result.get('failed'):
+        assert run.result['msg'].endswith('.'), run.result['msg']
+    assert ece.sim.writes() == []

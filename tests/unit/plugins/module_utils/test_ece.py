@@ -164,3 +164,18 @@ def test_resource_gone_reads_status_and_codes(status, code, gone):
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
     error = ApiError('Reading kibana main-kibana', status=status, code=code)
     assert ece_utils.resource_gone(error) is gone
+
+
+@pytest.mark.parametrize('odd', [
+    {}, {'info': None}, {'info': []}, {'info': {'plan_info': [], 'topology': {'instances': None}}},
+    {'info': {'plan_info': {'current': {'plan_attempt_log': [None, 'x', {'step_id': 'plan-completed', 'status': 'error',
+                                                                          'info_log': [None, {'message': 'why'}]}]},
+                            'pending': []},
+              'topology': {'instances': [None, 3, {'service_version': 8}]}}},
+])
+def test_state_readers_take_odd_answers_without_raising(odd):
+    summary = ece_utils.summarize('kibana', odd)
+    assert summary['state'] in ('started', 'stopped', 'mixed', 'shutdown')
+    assert summary['pending_plan'] is None
+    ece_utils.plan_failure(odd)
+    assert ece_utils.resources_of({'resources': {'kibana': [odd, None, {'ref_id': 'k'}]}}, 'kibana') == [{'ref_id': 'k'}]
