@@ -12,6 +12,7 @@ and a command can answer before its pending plan is visible.
 
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import quote, urlsplit
 
@@ -52,15 +53,31 @@ def ece_argument_spec():
     spec = common_argument_spec()
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ECE_URL'])),
-        api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_API_KEY'])),
-        username=dict(type='str', fallback=(env_fallback, ['ECE_USERNAME'])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_PASSWORD'])),
+        # The credentials fall back to the environment in ece_credentials, not here: an argument spec
+        # fallback would put ECE_API_KEY next to a task's username and fail as mutually exclusive.
+        api_key=dict(type='str', no_log=True),
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
     )
     return spec
 
 
+# Checked on what the task gives, before the environment is looked at.
 ECE_MUTUALLY_EXCLUSIVE = [('api_key', 'username'), ('api_key', 'password')]
-ECE_REQUIRED_TOGETHER = [('username', 'password')]
+
+
+def ece_credentials(params, environ=None):
+    """``(api_key, username, password)``: the task's way of authenticating wins, and the environment
+    (``ECE_API_KEY``, or ``ECE_USERNAME`` and ``ECE_PASSWORD``) fills in only that way's missing parts."""
+    environ = os.environ if environ is None else environ
+    if params.get('api_key'):
+        return params['api_key'], None, None
+    username, password = params.get('username'), params.get('password')
+    if username or password:
+        return None, username or environ.get('ECE_USERNAME'), password or environ.get('ECE_PASSWORD')
+    if environ.get('ECE_API_KEY'):
+        return environ['ECE_API_KEY'], None, None
+    return None, environ.get('ECE_USERNAME'), environ.get('ECE_PASSWORD')
 
 
 # Codes that say the resource (or its whole deployment) is not there (any more).
@@ -403,18 +420,23 @@ def ece_client_from_module(module, pool_maxsize=4):
     problem = validate_base_url(params['url'])
     if problem:
         module.fail_json(msg=problem)
-    if not params['api_key'] and not (params['username'] and params['password']):
+    api_key, username, password = ece_credentials(params)
+    # Values from the environment are secrets as much as the task's own.
+    for secret in (api_key, password):
+        if secret:
+            module.no_log_values.add(str(secret))
+    if not api_key and not (username and password):
         module.fail_json(msg='Give either api_key (or ECE_API_KEY) or username and password '
                              '(or ECE_USERNAME and ECE_PASSWORD).')
     headers = None
     auth = None
     secrets = []
-    if params['api_key']:
-        headers = {'Authorization': 'ApiKey %s' % params['api_key']}
-        secrets.append(params['api_key'])
+    if api_key:
+        headers = {'Authorization': 'ApiKey %s' % api_key}
+        secrets.append(api_key)
     else:
-        auth = (params['username'], params['password'])
-        secrets.append(params['password'])
+        auth = (username, password)
+        secrets.append(password)
     http = client_from_module(module, api_base(params['url']), secrets=secrets, error_parser=_parser_with_header,
                               pool_maxsize=pool_maxsize, headers=headers)
     return ECEClient(http, auth=auth)

@@ -89,8 +89,9 @@ options:
     description:
       - Wait for every command to take effect (plans finished, instances started or stopped, maintenance mode
         applied) and return the resource as it then is.
-      - When V(false), commands are sent one after another without waiting, except that a shutdown before a
-        delete is always waited for, and so is a restore followed by a maintenance mode change.
+      - When V(false), the last command is not waited for. A command followed by another is always waited for,
+        because the next one needs its result - a shutdown before a delete, a restore or an instance start or stop
+        before a maintenance mode change, a restart before a maintenance mode change.
     type: bool
     default: true
   wait_timeout:
@@ -289,7 +290,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ECE_MUTUALLY_EXCLUSIVE,
-    ECE_REQUIRED_TOGETHER,
     PLAN_COMMANDS,
     STATELESS_KINDS,
     PlanFailed,
@@ -448,7 +448,6 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_together=ECE_REQUIRED_TOGETHER,
         required_one_of=[('state', 'maintenance_mode')],
         supports_check_mode=True,
     )

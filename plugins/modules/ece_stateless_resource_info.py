@@ -140,7 +140,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ECE_MUTUALLY_EXCLUSIVE,
-    ECE_REQUIRED_TOGETHER,
     STATELESS_KINDS,
     ece_argument_spec,
     ece_client_from_module,
@@ -160,7 +159,6 @@ def main():
     module = AnsibleModule(
         argument_spec=spec,
         mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_together=ECE_REQUIRED_TOGETHER,
         required_by=dict(ref_id=['kind']),
         supports_check_mode=True,
     )

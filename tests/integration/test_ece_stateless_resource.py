@@ -359,6 +359,25 @@ def test_basic_auth_and_environment_fallbacks(ansible, ece):
     assert run.rc == 0 and run.result['changed'] is False
 
 
+def test_task_credentials_win_over_the_other_way_in_the_environment(ansible, ece):
+    base = dict(deployment_id=DEPLOYMENT, kind='apm', state='started', ca_path=ece.ca_file, url=ece.url)
+    run = ansible.module(STATELESS, dict(base, username=USERNAME, password=PASSWORD), env={'ECE_API_KEY': 'stale-key-1'})
+    assert run.rc == 0 and not run.result.get('failed'), run.output
+    assert all(entry['headers']['authorization'].startswith('Basic ') for entry in ece.sim.logged())
+    ece.sim.clear_log()
+    run = ansible.module(STATELESS, dict(base, api_key=API_KEY), env={'ECE_USERNAME': 'someone', 'ECE_PASSWORD': 'stale-2'})
+    assert run.rc == 0 and not run.result.get('failed'), run.output
+    assert all(entry['headers']['authorization'] == 'ApiKey ' + API_KEY for entry in ece.sim.logged())
+    # A password from the environment is kept out of the output like the task's own.
+    ece.sim.clear_log()
+    run = ansible.module(STATELESS, dict(base, username=USERNAME, password='wrong-from-task-3'))
+    assert run.result['failed'] is True and 'wrong-from-task-3' not in run.output
+    run = ansible.module(STATELESS, dict(base, username=USERNAME), env={'ECE_PASSWORD': 'wrong-from-env-4'},
+                         verbosity=4)
+    assert run.result['failed'] is True and 'HTTP 401' in run.result['msg']
+    assert 'wrong-from-env-4' not in run.output + repr(run.result)
+
+
 def test_wrong_api_key_says_so(ansible, ece):
     run = ansible.module(STATELESS, ece.args(kind='apm', state='started', api_key='not-the-key-4711'))
     assert run.result['failed'] is True
