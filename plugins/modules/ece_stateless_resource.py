@@ -63,8 +63,8 @@ options:
     description:
       - V(true) puts every instance in maintenance mode (the proxy stops routing requests to it), V(false) takes
         every instance out of it. Instances already so are left alone.
-      - Applied after O(state). Cannot be combined with O(state=shutdown) or O(state=absent), and needs a resource
-        that has instances.
+      - Applied after O(state). Cannot be combined with O(state=shutdown) or O(state=absent). V(true) needs a
+        resource that has instances; V(false) is already so for a shut-down resource, which has none.
     type: bool
   cancel_pending:
     description:
@@ -399,8 +399,9 @@ def plan_actions(module, resource):
     else:
         instances = []
     if maintenance is not None:
-        if current == 'shutdown' and after_state == 'shutdown':
-            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in or take out of '
+        # A shut-down resource has no instance in maintenance mode: false holds already, true cannot.
+        if maintenance and current == 'shutdown' and after_state == 'shutdown':
+            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in '
                              'maintenance mode; set state=started too.' % (
                                  module.params['kind'], resource.get('ref_id'), module.params['deployment_id']))
         if current == 'shutdown':

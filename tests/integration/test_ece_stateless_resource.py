@@ -267,6 +267,19 @@ def test_absent_on_a_shut_down_resource_only_deletes(ansible, ece):
     assert gone.result['changed'] is False and gone.result['state'] == 'absent'
 
 
+def test_maintenance_mode_on_a_shut_down_resource(ansible, ece):
+    assert ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown')).rc == 0
+    ece.sim.clear_log()
+    for args in (dict(maintenance_mode=False), dict(state='stopped', maintenance_mode=False)):
+        run = ansible.module(STATELESS, ece.args(kind='appsearch', **args))
+        assert not run.result.get('failed'), run.result
+        assert run.result['changed'] is False and run.result['actions'] == [] and run.result['state'] == 'shutdown'
+    assert ece.sim.writes() == []
+    run = ansible.module(STATELESS, ece.args(kind='appsearch', maintenance_mode=True))
+    assert run.result['failed'] is True and 'is shut down and has no instances' in run.result['msg']
+    assert ece.sim.writes() == []
+
+
 def test_maintenance_mode_off_again(ansible, ece):
     assert ansible.module(STATELESS, ece.args(kind='kibana', maintenance_mode=True)).result['changed'] is True
     run = ansible.module(STATELESS, ece.args(kind='kibana', maintenance_mode=False), diff=True)
