@@ -166,11 +166,12 @@ def test_resource_gone_reads_status_and_codes(status, code, gone):
     assert ece_utils.resource_gone(error) is gone
 
 
+ODD_STEP = {'step_id': 'plan-completed', 'status': 'error', 'info_log': [None, {'message': 'why'}]}
+
+
 @pytest.mark.parametrize('odd', [
     {}, {'info': None}, {'info': []}, {'info': {'plan_info': [], 'topology': {'instances': None}}},
-    {'info': {'plan_info': {'current': {'plan_attempt_log': [None, 'x', {'step_id': 'plan-completed', 'status': 'error',
-                                                                          'info_log': [None, {'message': 'why'}]}]},
-                            'pending': []},
+    {'info': {'plan_info': {'current': {'plan_attempt_log': [None, 'x', ODD_STEP]}, 'pending': []},
               'topology': {'instances': [None, 3, {'service_version': 8}]}}},
 ])
 def test_state_readers_take_odd_answers_without_raising(odd):
