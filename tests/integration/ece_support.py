@@ -43,6 +43,12 @@ def spec_checker():
     return _SPEC['checker']
 
 
+def succeeded(run):
+    """Whether the module task succeeded. ``run.rc`` alone does not say so: the test play runs the task with
+    ignore_errors, so the playbook exits 0 when the task failed."""
+    return run.rc == 0 and run.result is not None and not run.result.get('failed')
+
+
 class ServedECE:
     def __init__(self, server, ca_file):
         self.server = server
