@@ -20,21 +20,26 @@ options:
   api_key:
     description:
       - 'An ECE API key, sent in the header C(Authorization: ApiKey <key>).'
-      - If not set, the value of the E(ECE_API_KEY) environment variable is used.
+      - If not set, and neither O(username) nor O(password) is set, the value of the E(ECE_API_KEY) environment
+        variable is used.
       - Mutually exclusive with O(username) and O(password).
     type: str
   username:
     description:
       - User for basic authentication. Requires O(password).
-      - If not set, the value of the E(ECE_USERNAME) environment variable is used.
+      - If not set, and O(api_key) is not set either, the value of the E(ECE_USERNAME) environment variable is used
+        (when E(ECE_API_KEY) is set too, only if the task sets O(password)).
     type: str
   password:
     description:
       - Password of O(username).
-      - If not set, the value of the E(ECE_PASSWORD) environment variable is used.
+      - If not set, and O(api_key) is not set either, the value of the E(ECE_PASSWORD) environment variable is used
+        (when E(ECE_API_KEY) is set too, only if the task sets O(username)).
     type: str
 notes:
-  - Give either O(api_key) or O(username) and O(password).
+  - Give either O(api_key) or O(username) and O(password). The way the task chooses wins over the environment - a
+    task's O(api_key) ignores E(ECE_USERNAME) and E(ECE_PASSWORD), a task's O(username) or O(password) ignores
+    E(ECE_API_KEY). Without either in the task, E(ECE_API_KEY) is used, else E(ECE_USERNAME) and E(ECE_PASSWORD).
   - An error names the operation, the URL, the HTTP status and every code and message of the server's
     C(BasicFailedReply) body, with its C(x-cloud-error-codes) header.
 '''

@@ -12,12 +12,14 @@ and a command can answer before its pending plan is visible.
 
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    ApiError,
     client_from_module,
     common_argument_spec,
 )
@@ -51,15 +53,44 @@ def ece_argument_spec():
     spec = common_argument_spec()
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ECE_URL'])),
-        api_key=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_API_KEY'])),
-        username=dict(type='str', fallback=(env_fallback, ['ECE_USERNAME'])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, ['ECE_PASSWORD'])),
+        # The credentials fall back to the environment in ece_credentials, not here: an argument spec
+        # fallback would put ECE_API_KEY next to a task's username and fail as mutually exclusive.
+        api_key=dict(type='str', no_log=True),
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
     )
     return spec
 
 
+# Checked on what the task gives, before the environment is looked at.
 ECE_MUTUALLY_EXCLUSIVE = [('api_key', 'username'), ('api_key', 'password')]
-ECE_REQUIRED_TOGETHER = [('username', 'password')]
+
+
+def ece_credentials(params, environ=None):
+    """``(api_key, username, password)``: the task's way of authenticating wins, and the environment
+    (``ECE_API_KEY``, or ``ECE_USERNAME`` and ``ECE_PASSWORD``) fills in only that way's missing parts."""
+    environ = os.environ if environ is None else environ
+    if params.get('api_key'):
+        return params['api_key'], None, None
+    username, password = params.get('username'), params.get('password')
+    if username or password:
+        return None, username or environ.get('ECE_USERNAME'), password or environ.get('ECE_PASSWORD')
+    if environ.get('ECE_API_KEY'):
+        return environ['ECE_API_KEY'], None, None
+    return None, environ.get('ECE_USERNAME'), environ.get('ECE_PASSWORD')
+
+
+# Codes that say the resource (or its whole deployment) is not there (any more).
+GONE_CODES = frozenset(('deployments.deployment_not_found', 'deployments.deployment_resource_not_found',
+                        'deployments.deployment_resource_no_longer_exists'))
+
+
+def resource_gone(error):
+    """Whether an ``ApiError`` says the resource does not exist: 404 not found, or 500 no longer exists."""
+    codes = set(code.strip() for code in str(getattr(error, 'code', None) or '').split(','))
+    # The shared client gives the status as "404 Not Found".
+    status = str(getattr(error, 'status', None) or '').split(' ', 1)[0]
+    return status in ('404', '500') and bool(codes & GONE_CODES)
 
 
 def parse_error_body(response, body):
@@ -107,6 +138,22 @@ def _flag(value):
     return 'true' if value else 'false'
 
 
+def _obj(value):
+    """``value`` when it is a JSON object, else an empty one: odd answers must not raise."""
+    return value if isinstance(value, dict) else {}
+
+
+def _objs(value):
+    """The JSON objects of a list (nothing when ``value`` is not a list)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def resources_of(deployment, kind):
+    """The resources of ``kind`` a deployment lists, leaving out entries that are not objects with a ref_id."""
+    return [res for res in _objs(_obj(_obj(deployment).get('resources')).get(kind))
+            if isinstance(res.get('ref_id'), str) and res.get('ref_id')]
+
+
 class PlanFailed(Exception):
     """A plan that ended in error; the message names the failing step and what it said."""
 
@@ -135,6 +182,15 @@ class ECEClient:
         response = self.http.request(method, path, operation, **kwargs)
         return self.http.json(response, operation)
 
+    def _read(self, path, operation, params):
+        """A read whose answer must be a JSON object."""
+        body = self._call('GET', path, operation, params=params)
+        if not isinstance(body, dict):
+            raise ApiError(operation, method='GET', url=self.http.redact(self.http.url(path)),
+                           reason='the server answered with %s instead of a JSON object' % (
+                               'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
+        return body
+
     @staticmethod
     def resource_path(deployment_id, kind, ref_id, suffix=''):
         return 'deployments/%s/%s/%s%s' % (quote(deployment_id, safe=''), kind, quote(ref_id, safe=''), suffix)
@@ -145,15 +201,15 @@ class ECEClient:
         """The deployment with its resources and their current and pending plans (no logs, no history)."""
         params = dict(show_plans='true', show_plan_logs='false', show_plan_history='false', show_metadata='false',
                       show_settings='false', show_instance_configurations='false', enrich_with_template='false')
-        return self._call('GET', 'deployments/%s' % quote(deployment_id, safe=''),
-                          'Reading deployment %s' % deployment_id, params=params)
+        return self._read('deployments/%s' % quote(deployment_id, safe=''), 'Reading deployment %s' % deployment_id,
+                          params)
 
     def get_resource(self, deployment_id, kind, ref_id, logs=False):
         """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
         params = dict(show_plans='true', show_plan_logs=_flag(logs), show_plan_history='false',
                       show_metadata='false', show_settings='false')
-        return self._call('GET', self.resource_path(deployment_id, kind, ref_id),
-                          'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params=params)
+        return self._read(self.resource_path(deployment_id, kind, ref_id),
+                          'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params)
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -244,7 +300,7 @@ class ECEClient:
 
     @staticmethod
     def _timeout_message(action, deployment_id, kind, ref_id, timeout, resource):
-        info = (resource or {}).get('info') or {}
+        info = _obj(_obj(resource).get('info'))
         pending = plan_attempt_id(resource, 'pending')
         text = 'Timed out after %gs waiting for the %s of %s %s in deployment %s (status %s' % (
             timeout, ACTION_NAMES[action], kind, ref_id, deployment_id, info.get('status', 'unknown'))
@@ -255,16 +311,16 @@ class ECEClient:
 
 def plan_attempt_id(resource, which):
     """The attempt id of the ``current`` or ``pending`` plan of a resource, or ``None``."""
-    plan = (((resource or {}).get('info') or {}).get('plan_info') or {}).get(which)
+    plan = _obj(_obj(_obj(_obj(resource).get('info')).get('plan_info')).get(which))
     if not plan:
         return None
-    return plan.get('plan_attempt_id') or plan.get('plan_attempt_name') or '(no id)'
+    return str(plan.get('plan_attempt_id') or plan.get('plan_attempt_name') or '(no id)')
 
 
 def plan_failure(resource):
     """``(step_id, message)`` when the current plan attempt ended in error, else ``None``."""
-    current = (((resource or {}).get('info') or {}).get('plan_info') or {}).get('current') or {}
-    log = current.get('plan_attempt_log') or []
+    current = _obj(_obj(_obj(_obj(resource).get('info')).get('plan_info')).get('current'))
+    log = _objs(current.get('plan_attempt_log'))
     completed = [step for step in log if step.get('step_id') == 'plan-completed']
     failed = bool(completed and completed[-1].get('status') == 'error')
     if not failed and not (current.get('error') and current.get('healthy') is False):
@@ -273,12 +329,12 @@ def plan_failure(resource):
     step = errors[0] if errors else (completed[-1] if completed else {})
     message = _last_message(step) or _last_message(completed[-1] if completed else {})
     if not message:
-        message = (current.get('error') or {}).get('message') or 'no message'
-    return step.get('step_id') or 'unknown', message
+        message = _obj(current.get('error')).get('message') or 'no message'
+    return str(step.get('step_id') or 'unknown'), str(message)
 
 
 def _last_message(step):
-    messages = [entry.get('message') for entry in step.get('info_log') or () if entry.get('message')]
+    messages = [entry.get('message') for entry in _objs(step.get('info_log')) if entry.get('message')]
     return messages[-1] if messages else None
 
 
@@ -304,17 +360,16 @@ def instance_summary(instance):
 
 def is_shut_down(resource):
     """Shut down: status ``stopped`` and no current plan (or one without a plan, as a shutdown leaves it)."""
-    info = (resource or {}).get('info') or {}
-    current = (info.get('plan_info') or {}).get('current')
-    return info.get('status') == 'stopped' and (not current or not current.get('plan'))
+    info = _obj(_obj(resource).get('info'))
+    current = _obj(_obj(info.get('plan_info')).get('current'))
+    return info.get('status') == 'stopped' and not current.get('plan')
 
 
 def observed_state(resource):
     """``shutdown``, ``started`` (every instance running), ``stopped`` (none running) or ``mixed``."""
     if is_shut_down(resource):
         return 'shutdown'
-    instances = ((resource.get('info') or {}).get('topology') or {}).get('instances') or []
-    running = [instance_running(instance) for instance in instances]
+    running = [instance_running(instance) for instance in instances_of(resource)]
     if running and all(running):
         return 'started'
     if not any(running):
@@ -322,17 +377,21 @@ def observed_state(resource):
     return 'mixed'
 
 
+def instances_of(resource):
+    """The instances of a resource (its topology), as objects."""
+    return _objs(_obj(_obj(_obj(resource).get('info')).get('topology')).get('instances'))
+
+
 def plan_version(kind, plan_info):
-    plan = (plan_info or {}).get('plan') or {}
-    return (plan.get(kind) or {}).get('version')
+    return _obj(_obj(_obj(plan_info).get('plan')).get(kind)).get('version')
 
 
 def summarize(kind, resource):
     """What a person wants to know about a stateless resource, in a stable shape."""
-    info = resource.get('info') or {}
-    plans = info.get('plan_info') or {}
-    instances = [instance_summary(instance) for instance in (info.get('topology') or {}).get('instances') or []]
-    pending = plans.get('pending')
+    info = _obj(resource.get('info'))
+    plans = _obj(info.get('plan_info'))
+    instances = [instance_summary(instance) for instance in instances_of(resource)]
+    pending = _obj(plans.get('pending'))
     return dict(
         kind=kind,
         ref_id=resource.get('ref_id'),
@@ -350,7 +409,7 @@ def summarize(kind, resource):
         ),
         versions=dict(
             plan=plan_version(kind, plans.get('current')),
-            instances=sorted(set(instance['version'] for instance in instances if instance['version'])),
+            instances=sorted(set(str(instance['version']) for instance in instances if instance['version'])),
         ),
     )
 
@@ -361,18 +420,23 @@ def ece_client_from_module(module, pool_maxsize=4):
     problem = validate_base_url(params['url'])
     if problem:
         module.fail_json(msg=problem)
-    if not params['api_key'] and not (params['username'] and params['password']):
+    api_key, username, password = ece_credentials(params)
+    # Values from the environment are secrets as much as the task's own.
+    for secret in (api_key, password):
+        if secret:
+            module.no_log_values.add(str(secret))
+    if not api_key and not (username and password):
         module.fail_json(msg='Give either api_key (or ECE_API_KEY) or username and password '
                              '(or ECE_USERNAME and ECE_PASSWORD).')
     headers = None
     auth = None
     secrets = []
-    if params['api_key']:
-        headers = {'Authorization': 'ApiKey %s' % params['api_key']}
-        secrets.append(params['api_key'])
+    if api_key:
+        headers = {'Authorization': 'ApiKey %s' % api_key}
+        secrets.append(api_key)
     else:
-        auth = (params['username'], params['password'])
-        secrets.append(params['password'])
+        auth = (username, password)
+        secrets.append(password)
     http = client_from_module(module, api_base(params['url']), secrets=secrets, error_parser=_parser_with_header,
                               pool_maxsize=pool_maxsize, headers=headers)
     return ECEClient(http, auth=auth)

@@ -54,7 +54,8 @@ options:
       - V(shutdown) - the resource is shut down (C(_shutdown)), see O(skip_snapshot) and O(hide). Already shut
         down, nothing is done.
       - V(absent) - the resource is shut down if needed (always waiting for the shutdown, whatever O(wait) says,
-        because only a shut-down resource can be deleted) and deleted. Not there, nothing is done.
+        because only a shut-down resource can be deleted) and deleted. Not there, nothing is done. A resource
+        that someone else deletes while the task runs counts as absent (with a warning), not as an error.
       - When not set, only O(maintenance_mode) is managed.
     type: str
     choices: [started, stopped, restarted, shutdown, absent]
@@ -62,8 +63,8 @@ options:
     description:
       - V(true) puts every instance in maintenance mode (the proxy stops routing requests to it), V(false) takes
         every instance out of it. Instances already so are left alone.
-      - Applied after O(state). Cannot be combined with O(state=shutdown) or O(state=absent), and needs a resource
-        that has instances.
+      - Applied after O(state). Cannot be combined with O(state=shutdown) or O(state=absent). V(true) needs a
+        resource that has instances; V(false) is already so for a shut-down resource, which has none.
     type: bool
   cancel_pending:
     description:
@@ -88,8 +89,9 @@ options:
     description:
       - Wait for every command to take effect (plans finished, instances started or stopped, maintenance mode
         applied) and return the resource as it then is.
-      - When V(false), commands are sent one after another without waiting, except that a shutdown before a
-        delete is always waited for, and so is a restore followed by a maintenance mode change.
+      - When V(false), the last command is not waited for. A command followed by another is always waited for,
+        because the next one needs its result - a shutdown before a delete, a restore or an instance start or stop
+        before a maintenance mode change, a restart before a maintenance mode change.
     type: bool
     default: true
   wait_timeout:
@@ -288,7 +290,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ECE_MUTUALLY_EXCLUSIVE,
-    ECE_REQUIRED_TOGETHER,
     PLAN_COMMANDS,
     STATELESS_KINDS,
     PlanFailed,
@@ -296,7 +297,10 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ece_argument_spec,
     ece_client_from_module,
     instance_running,
+    instances_of,
     observed_state,
+    resource_gone,
+    resources_of,
     summarize,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
@@ -339,8 +343,8 @@ def validate(module):
 def resolve(module, deployment, kind, ref_id):
     """The resource to act on, or ``None`` when it is absent (and that is acceptable)."""
     params = module.params
-    resources = ((deployment.get('resources') or {}).get(kind)) or []
-    names = [res.get('ref_id') for res in resources]
+    resources = resources_of(deployment, kind)
+    names = [res['ref_id'] for res in resources]
     where = 'deployment %s' % params['deployment_id']
     if ref_id in (None, '_main'):
         if len(resources) == 1:
@@ -359,10 +363,6 @@ def resolve(module, deployment, kind, ref_id):
     module.fail_json(msg='%s has no %s resource %s (it has: %s).' % (
         where, kind, ref_id, ', '.join(names) or 'none'), ref_ids=names)
     return None
-
-
-def instances_of(resource):
-    return ((resource.get('info') or {}).get('topology') or {}).get('instances') or []
 
 
 def plan_actions(module, resource):
@@ -399,8 +399,9 @@ def plan_actions(module, resource):
     else:
         instances = []
     if maintenance is not None:
-        if current == 'shutdown' and after_state == 'shutdown':
-            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in or take out of '
+        # A shut-down resource has no instance in maintenance mode: false holds already, true cannot.
+        if maintenance and current == 'shutdown' and after_state == 'shutdown':
+            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in '
                              'maintenance mode; set state=started too.' % (
                                  module.params['kind'], resource.get('ref_id'), module.params['deployment_id']))
         if current == 'shutdown':
@@ -448,7 +449,6 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_together=ECE_REQUIRED_TOGETHER,
         required_one_of=[('state', 'maintenance_mode')],
         supports_check_mode=True,
     )
@@ -507,26 +507,19 @@ def run(module, client, result):
             result['diff'] = dict(before=diff_view(before), after=after)
         return
 
-    current = resource
-    for index, action in enumerate(actions):
-        last = index == len(actions) - 1
-        options = {}
-        if action == 'restart':
-            options['cancel_pending'] = bool(pending) and params['cancel_pending']
-        elif action == 'shutdown':
-            options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
-        answer = client.run(action, deployment_id, kind, ref_id, **options)
-        for warning in (answer or {}).get('warnings') or ():
-            module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
-        if action in ('delete', 'cancel_pending'):
-            if action == 'cancel_pending':
-                current = client.get_resource(deployment_id, kind, ref_id)
-            continue
-        if params['wait'] or not last:
-            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
-                                  predicate=predicate_for(action))
+    accepted = []
+    try:
+        current = act(module, client, ref_id, actions, resource, pending, accepted)
+    except ApiError as error:
+        if params['state'] != 'absent' or not resource_gone(error):
+            raise
+        # Removed by someone else meanwhile: absent is what was asked for.
+        module.warn('%s %s of deployment %s disappeared while it was being removed (%s); it is absent.' % (
+            kind, ref_id, deployment_id, error.code))
+        result.update(actions=accepted, changed=bool(accepted))
+        current = None
 
-    if actions[-1] == 'delete':
+    if current is None:
         result['state'] = 'absent'
         after = diff_view()
     else:
@@ -537,6 +530,36 @@ def run(module, client, result):
         after = diff_view(summary)
     if module._diff:
         result['diff'] = dict(before=diff_view(before), after=after)
+
+
+def act(module, client, ref_id, actions, resource, pending, accepted):
+    """Send ``actions`` in order (appending each one the server accepted to ``accepted``), waiting as asked;
+    return the resource as last read, or ``None`` once it is deleted."""
+    params = module.params
+    deployment_id, kind = params['deployment_id'], params['kind']
+    current = resource
+    for index, action in enumerate(actions):
+        last = index == len(actions) - 1
+        options = {}
+        if action == 'restart':
+            options['cancel_pending'] = bool(pending) and params['cancel_pending']
+        elif action == 'shutdown':
+            options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
+        answer = client.run(action, deployment_id, kind, ref_id, **options)
+        accepted.append(action)
+        for warning in (answer.get('warnings') if isinstance(answer, dict) else None) or ():
+            if not isinstance(warning, dict):
+                continue
+            module.warn('ECE: %s: %s' % (warning.get('code'), warning.get('message') or ''))
+        if action == 'delete':
+            return None
+        if action == 'cancel_pending':
+            current = client.get_resource(deployment_id, kind, ref_id)
+            continue
+        if params['wait'] or not last:
+            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
+                                  predicate=predicate_for(action))
+    return current
 
 
 def _returned(summary):

@@ -140,10 +140,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ECE_MUTUALLY_EXCLUSIVE,
-    ECE_REQUIRED_TOGETHER,
     STATELESS_KINDS,
     ece_argument_spec,
     ece_client_from_module,
+    resources_of,
     summarize,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
@@ -159,7 +159,6 @@ def main():
     module = AnsibleModule(
         argument_spec=spec,
         mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_together=ECE_REQUIRED_TOGETHER,
         required_by=dict(ref_id=['kind']),
         supports_check_mode=True,
     )
@@ -174,11 +173,10 @@ def main():
     finally:
         client.http.close()
     resources = []
-    found = deployment.get('resources') or {}
     for kind in STATELESS_KINDS:
         if params['kind'] and kind != params['kind']:
             continue
-        for resource in found.get(kind) or ():
+        for resource in resources_of(deployment, kind):
             if params['ref_id'] and resource.get('ref_id') != params['ref_id']:
                 continue
             resources.append(summarize(kind, resource))

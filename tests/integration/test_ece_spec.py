@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from ece_spec import SpecChecker, SpecViolation, load_spec, missing_reason
+import ece_support
 from ece_support import API_KEY, DEPLOYMENT, FAST, ece, ece_server  # pylint: disable=unused-import
 
 
@@ -88,6 +89,27 @@ def test_the_checker_catches_what_it_should(checker, ece):
                                       body={'errors': [{'code': 'a', 'message': 'b'}]},
                                       headers={'x-cloud-error-codes': 'deployments.deployment_not_found'}))
     ece.sim.clear_log()
+
+
+def test_requests_that_met_an_injected_fault_are_still_checked(checker):
+    faulted = _entry(method='POST', path='/api/v1/deployments/abc/kibana/main/_reboot', status=503, body='busy')
+    faulted['fault'] = True
+    with pytest.raises(SpecViolation, match='matches no path'):
+        checker.check_log([faulted])
+    # The injected answer itself (not the simulator's) is not held to the spec.
+    faulted = _entry(method='POST', path='/api/v1/deployments/abc/kibana/main/_restart', status=503, body='busy')
+    faulted['fault'] = True
+    checker.check_log([faulted])
+    assert checker.requests_checked == 1 and checker.bodies_checked == 0
+
+
+def test_without_the_spec_ece_tests_fail_when_ci_is_set(monkeypatch):
+    monkeypatch.setitem(ece_support._SPEC, 'checker', None)  # pylint: disable=protected-access
+    monkeypatch.setenv('CI', '1')
+    with pytest.raises(pytest.fail.Exception, match='CI is set and the ECE API spec was not found'):
+        ece_support.spec_checker()
+    monkeypatch.delenv('CI')
+    assert ece_support.spec_checker() is None
 
 
 def test_every_answer_the_simulator_can_give_matches_the_spec(checker, ece):

@@ -11,11 +11,12 @@ vendor's spec by the ``ece`` fixture.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
-from ece_support import API_KEY, DEPLOYMENT, PASSWORD, STATELESS, USERNAME, ece, ece_server  # pylint: disable=unused-import
+from ece_support import API_KEY, DEPLOYMENT, INFO, PASSWORD, STATELESS, USERNAME, ece, ece_server, succeeded  # pylint: disable=unused-import
 
 # kind, arguments, commands of the first run, state afterwards
 STATES = [
@@ -33,20 +34,20 @@ STATES = [
 def test_state_changes_once_then_not_and_check_mode_writes_nothing(ansible, ece, kind, extra, actions, final):
     args = ece.args(kind=kind, **extra)
     check = ansible.module(STATELESS, args, check=True, diff=True)
-    assert check.rc == 0, check.output
+    assert succeeded(check), check.output
     assert check.result['changed'] is True and check.result['actions'] == actions
     assert ece.sim.writes() == []  # check mode: reads only
     assert check.result['diff']['before'] != check.result['diff']['after']
 
     first = ansible.module(STATELESS, args)
-    assert first.rc == 0, first.output
+    assert succeeded(first), first.output
     assert first.result['changed'] is True and first.result['actions'] == actions
     assert first.result['state'] == final
     assert len(ece.sim.writes()) == len(actions)
 
     ece.sim.clear_log()
     second = ansible.module(STATELESS, args)
-    assert second.rc == 0, second.output
+    assert succeeded(second), second.output
     assert second.result['changed'] is False and second.result['actions'] == []
     assert second.result['state'] == final
     assert ece.sim.writes() == []
@@ -60,7 +61,7 @@ def test_restart_is_changed_every_time_and_waits_for_a_new_plan(ansible, ece):
     for _run in range(2):
         ece.sim.clear_log()
         run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted'), diff=True)
-        assert run.rc == 0, run.output
+        assert succeeded(run), run.output
         assert run.result['changed'] is True and run.result['actions'] == ['restart']
         assert run.result['status'] == 'started' and run.result['healthy'] is True
         assert run.result['pending_plan'] is None
@@ -75,7 +76,7 @@ def test_restart_is_changed_every_time_and_waits_for_a_new_plan(ansible, ece):
 
 def test_restart_check_mode_is_changed_and_sends_nothing(ansible, ece):
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted'), check=True, diff=True)
-    assert run.rc == 0 and run.result['changed'] is True
+    assert succeeded(run) and run.result['changed'] is True
     assert run.result['diff']['after']['plan_attempt_id'] == '(new plan attempt)'
     assert ece.sim.writes() == []
 
@@ -103,7 +104,7 @@ def test_command_that_answers_before_its_plan_appears_is_still_waited_for(ansibl
     ece.sim.configure(plan_appear_delay=1.2, plan_duration=0.4)
     started = time.monotonic()
     run = ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown'))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert time.monotonic() - started >= 1.6
     assert run.result['state'] == 'shutdown' and run.result['status'] == 'stopped'
     # Polls saw neither a pending plan nor a new attempt during the delay, and went on.
@@ -115,7 +116,7 @@ def test_command_that_answers_before_its_plan_appears_is_still_waited_for(ansibl
 def test_restart_answering_before_its_plan_appears_is_waited_for(ansible, ece):
     ece.sim.configure(plan_appear_delay=0.8, plan_duration=0.3)
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted'))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['plan_attempt_id'] == ece.resource('kibana')['info']['plan_info']['current']['plan_attempt_id']
     assert run.result['healthy'] is True
 
@@ -132,7 +133,7 @@ def test_pending_plan_fails_before_writing_and_names_it(ansible, ece):
 def test_cancel_pending_restart_passes_it_to_the_server(ansible, ece):
     ece.sim.set_pending(DEPLOYMENT, 'kibana', 'main-kibana')
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted', cancel_pending=True))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert ece.writes() == [('POST', 'kibana/main-kibana/_restart')]
     assert ece.sim.logged(method='POST')[0]['query'] == {'cancel_pending': ['true']}
 
@@ -140,7 +141,7 @@ def test_cancel_pending_restart_passes_it_to_the_server(ansible, ece):
 def test_cancel_pending_before_other_commands(ansible, ece):
     ece.sim.set_pending(DEPLOYMENT, 'apm', 'main-apm')
     run = ansible.module(STATELESS, ece.args(kind='apm', state='started', cancel_pending=True))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['actions'] == ['cancel_pending', 'start_instances']
     assert ece.writes() == [('DELETE', 'apm/main-apm/plan/pending'), ('POST', 'apm/main-apm/instances/_start')]
 
@@ -148,7 +149,7 @@ def test_cancel_pending_before_other_commands(ansible, ece):
 def test_no_change_needed_ignores_a_pending_plan(ansible, ece):
     ece.sim.set_pending(DEPLOYMENT, 'appsearch', 'main-appsearch')
     run = ansible.module(STATELESS, ece.args(kind='appsearch', state='started'))
-    assert run.rc == 0 and run.result['changed'] is False
+    assert succeeded(run) and run.result['changed'] is False
 
 
 def test_server_422_is_reported_in_one_sentence(ansible, ece):
@@ -194,11 +195,52 @@ def test_resource_that_vanished_gives_the_resource_404(ansible, ece):
     assert 'with error deployments.deployment_resource_not_found: The Resource cannot be found' in run.result['msg']
 
 
+def test_absent_when_someone_else_deletes_the_resource_during_the_shutdown(ansible, ece):
+    ece.sim.configure(plan_duration=1.5)
+
+    def delete_once_the_shutdown_was_sent():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not ece.sim.logged(method='POST', path='/kibana/main-kibana/_shutdown$'):
+            time.sleep(0.02)
+        time.sleep(0.1)
+        ece.sim.remove_resource(DEPLOYMENT, 'kibana', 'main-kibana')
+
+    other_operator = threading.Thread(target=delete_once_the_shutdown_was_sent)
+    other_operator.start()
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='absent'), diff=True)
+    other_operator.join()
+    assert succeeded(run), run.output
+    assert not run.result.get('failed'), run.result
+    assert run.result['changed'] is True and run.result['state'] == 'absent'
+    assert run.result['actions'] == ['shutdown']
+    assert run.result['diff']['after'] == {'state': 'absent'}
+    assert any('disappeared while it was being removed' in warning for warning in run.result['warnings'])
+    # The wait saw the resource go (500 no longer exists) and nothing else was sent.
+    assert ece.sim.logged(method='GET', path='/kibana/main-kibana$')[-1]['response']['status'] == 500
+    assert [entry['method'] for entry in ece.sim.writes()] == ['POST']
+
+
+def test_absent_when_the_resource_vanished_before_the_first_command(ansible, ece):
+    ece.sim.add_fault(path='/kibana/main-kibana/_shutdown$', method='POST', status=404, headers={
+        'x-cloud-error-codes': 'deployments.deployment_resource_not_found'}, body={'errors': [{
+            'code': 'deployments.deployment_resource_not_found', 'message': 'The Resource cannot be found'}]})
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='absent'))
+    assert succeeded(run), run.output
+    assert not run.result.get('failed'), run.result
+    assert run.result['changed'] is False and run.result['state'] == 'absent' and run.result['actions'] == []
+    # Another state still fails on the same answer.
+    ece.sim.add_fault(path='/kibana/main-kibana/_shutdown$', method='POST', status=404, headers={
+        'x-cloud-error-codes': 'deployments.deployment_resource_not_found'}, body={'errors': [{
+            'code': 'deployments.deployment_resource_not_found', 'message': 'The Resource cannot be found'}]})
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='shutdown'))
+    assert run.result['failed'] is True
+
+
 def test_started_restores_a_shut_down_resource(ansible, ece):
-    assert ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown')).rc == 0
+    assert succeeded(ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown')))
     ece.sim.clear_log()
     run = ansible.module(STATELESS, ece.args(kind='appsearch', state='started'), diff=True)
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['actions'] == ['restore']
     assert ece.sim.logged(method='POST')[0]['query'] == {'restore_snapshot': ['false']}
     assert run.result['state'] == 'started' and len(run.result['instances']) == 2
@@ -207,28 +249,41 @@ def test_started_restores_a_shut_down_resource(ansible, ece):
 
 
 def test_started_with_maintenance_after_restore(ansible, ece):
-    assert ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown', skip_snapshot=True)).rc == 0
+    assert succeeded(ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown', skip_snapshot=True)))
     assert ece.sim.logged(method='POST')[0]['query'] == {'skip_snapshot': ['true']}
     run = ansible.module(STATELESS, ece.args(kind='appsearch', state='started', maintenance_mode=True))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['actions'] == ['restore', 'start_maintenance']
     assert all(instance['maintenance_mode'] for instance in run.result['instances'])
 
 
 def test_absent_on_a_shut_down_resource_only_deletes(ansible, ece):
-    assert ansible.module(STATELESS, ece.args(kind='apm', state='shutdown')).rc == 0
+    assert succeeded(ansible.module(STATELESS, ece.args(kind='apm', state='shutdown')))
     ece.sim.clear_log()
     run = ansible.module(STATELESS, ece.args(kind='apm', state='absent', ref_id='main-apm'))
-    assert run.rc == 0 and run.result['actions'] == ['delete']
+    assert succeeded(run) and run.result['actions'] == ['delete']
     assert ece.writes() == [('DELETE', 'apm/main-apm')]
     gone = ansible.module(STATELESS, ece.args(kind='apm', state='absent', ref_id='main-apm'))
     assert gone.result['changed'] is False and gone.result['state'] == 'absent'
 
 
+def test_maintenance_mode_on_a_shut_down_resource(ansible, ece):
+    assert succeeded(ansible.module(STATELESS, ece.args(kind='appsearch', state='shutdown')))
+    ece.sim.clear_log()
+    for args in (dict(maintenance_mode=False), dict(state='stopped', maintenance_mode=False)):
+        run = ansible.module(STATELESS, ece.args(kind='appsearch', **args))
+        assert not run.result.get('failed'), run.result
+        assert run.result['changed'] is False and run.result['actions'] == [] and run.result['state'] == 'shutdown'
+    assert ece.sim.writes() == []
+    run = ansible.module(STATELESS, ece.args(kind='appsearch', maintenance_mode=True))
+    assert run.result['failed'] is True and 'is shut down and has no instances' in run.result['msg']
+    assert ece.sim.writes() == []
+
+
 def test_maintenance_mode_off_again(ansible, ece):
     assert ansible.module(STATELESS, ece.args(kind='kibana', maintenance_mode=True)).result['changed'] is True
     run = ansible.module(STATELESS, ece.args(kind='kibana', maintenance_mode=False), diff=True)
-    assert run.rc == 0 and run.result['actions'] == ['stop_maintenance']
+    assert succeeded(run) and run.result['actions'] == ['stop_maintenance']
     before = run.result['diff']['before']['instances']
     after = run.result['diff']['after']['instances']
     assert all(value == 'running, maintenance mode' for value in before.values())
@@ -237,7 +292,7 @@ def test_maintenance_mode_off_again(ansible, ece):
 
 def test_diff_shows_status_and_instances(ansible, ece):
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped'), diff=True)
-    assert run.rc == 0
+    assert succeeded(run)
     diff = run.result['diff']
     assert diff['before']['status'] == 'started' and diff['after']['status'] == 'stopped'
     assert set(diff['before']['instances'].values()) == {'running'}
@@ -248,7 +303,7 @@ def test_diff_shows_status_and_instances(ansible, ece):
 def test_wait_false_returns_without_waiting(ansible, ece):
     ece.sim.configure(plan_duration=30)
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted', wait=False))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['pending_plan'] is not None
     assert run.result['status'] in ('reconfiguring', 'restarting', 'rebooting')
 
@@ -270,11 +325,11 @@ def test_ref_id_resolution(ansible, ece):
     none = ansible.module(STATELESS, ece.args(deployment_id='multi', kind='apm', state='started'))
     assert none.result['failed'] is True and none.result['msg'] == 'deployment multi has no apm resource.'
     absent = ansible.module(STATELESS, ece.args(deployment_id='multi', kind='apm', state='absent'))
-    assert absent.rc == 0 and absent.result['changed'] is False and absent.result['state'] == 'absent'
+    assert succeeded(absent) and absent.result['changed'] is False and absent.result['state'] == 'absent'
     wrong = ansible.module(STATELESS, ece.args(deployment_id='multi', kind='kibana', ref_id='kibana-c', state='started'))
     assert wrong.result['msg'] == 'deployment multi has no kibana resource kibana-c (it has: kibana-a, kibana-b).'
     chosen = ansible.module(STATELESS, ece.args(deployment_id='multi', kind='kibana', ref_id='kibana-b', state='stopped'))
-    assert chosen.rc == 0 and chosen.result['ref_id'] == 'kibana-b'
+    assert succeeded(chosen) and chosen.result['ref_id'] == 'kibana-b'
     assert ece.writes() == [('POST', 'kibana/kibana-b/instances/_stop')]
 
 
@@ -310,11 +365,30 @@ def test_hide_needs_a_platform_admin(ansible, ece):
 def test_basic_auth_and_environment_fallbacks(ansible, ece):
     run = ansible.module(STATELESS, dict(deployment_id=DEPLOYMENT, kind='apm', state='started', ca_path=ece.ca_file),
                          env={'ECE_URL': ece.url, 'ECE_USERNAME': USERNAME, 'ECE_PASSWORD': PASSWORD})
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert all(entry['headers']['authorization'].startswith('Basic ') for entry in ece.sim.logged())
     run = ansible.module(STATELESS, dict(deployment_id=DEPLOYMENT, kind='apm', state='started', ca_path=ece.ca_file),
                          env={'ECE_URL': ece.url + '/api/v1/', 'ECE_API_KEY': API_KEY})
-    assert run.rc == 0 and run.result['changed'] is False
+    assert succeeded(run) and run.result['changed'] is False
+
+
+def test_task_credentials_win_over_the_other_way_in_the_environment(ansible, ece):
+    base = dict(deployment_id=DEPLOYMENT, kind='apm', state='started', ca_path=ece.ca_file, url=ece.url)
+    run = ansible.module(STATELESS, dict(base, username=USERNAME, password=PASSWORD), env={'ECE_API_KEY': 'stale-key-1'})
+    assert succeeded(run), run.output
+    assert all(entry['headers']['authorization'].startswith('Basic ') for entry in ece.sim.logged())
+    ece.sim.clear_log()
+    run = ansible.module(STATELESS, dict(base, api_key=API_KEY), env={'ECE_USERNAME': 'someone', 'ECE_PASSWORD': 'stale-2'})
+    assert succeeded(run), run.output
+    assert all(entry['headers']['authorization'] == 'ApiKey ' + API_KEY for entry in ece.sim.logged())
+    # A password from the environment is kept out of the output like the task's own.
+    ece.sim.clear_log()
+    run = ansible.module(STATELESS, dict(base, username=USERNAME, password='wrong-from-task-3'))
+    assert run.result['failed'] is True and 'wrong-from-task-3' not in run.output
+    run = ansible.module(STATELESS, dict(base, username=USERNAME), env={'ECE_PASSWORD': 'wrong-from-env-4'},
+                         verbosity=4)
+    assert run.result['failed'] is True and 'HTTP 401' in run.result['msg']
+    assert 'wrong-from-env-4' not in run.output + repr(run.result)
 
 
 def test_wrong_api_key_says_so(ansible, ece):
@@ -342,14 +416,14 @@ def test_restart_is_never_doubled(ansible, ece):
     ece.sim.clear_log()
     ece.sim.add_fault(path='_restart$', method='POST', status=503, body='Service Unavailable', headers={'Retry-After': '0'})
     run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted'))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     posts = ece.sim.logged(method='POST')
     assert len(posts) == 2 and [entry['fault'] for entry in posts] == [True, False]
 
 
 def test_secrets_appear_in_no_output_at_vvvv(ansible, ece):
     ok = ansible.module(STATELESS, ece.args(kind='apm', state='started'), verbosity=4)
-    assert ok.rc == 0, ok.output
+    assert succeeded(ok), ok.output
     ece.sim.configure(legacy_elevated_permissions=True)
     failed = ansible.module(STATELESS, dict(url=ece.url, username=USERNAME, password=PASSWORD, ca_path=ece.ca_file,
                                             deployment_id=DEPLOYMENT, kind='kibana', state='restarted'), verbosity=4)
@@ -360,3 +434,32 @@ def test_secrets_appear_in_no_output_at_vvvv(ansible, ece):
     for entry in ece.sim.logged():
         assert API_KEY not in entry['path'] and PASSWORD not in entry['path']
         assert all(API_KEY not in value and PASSWORD not in value for values in entry['query'].values() for value in values)
+
+
+ODD_DEPLOYMENTS = [
+    None,
+    [],
+    {'resources': []},
+    {'resources': {'kibana': None}},
+    {'resources': {'kibana': [None, 'x']}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': None}]}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': {'status': None, 'plan_info': None, 'topology': None}}]}},
+    {'resources': {'kibana': [{'ref_id': 'main-kibana', 'info': {'status': 'started', 'plan_info': {
+        'current': {'plan_attempt_log': [None, {'info_log': [None]}]}, 'pending': []},
+        'topology': {'instances': [None, {'instance_name': None}]}}}]}},
+    {'resources': {'kibana': [{'info': {'status': 'started'}}]}},
+]
+
+
+@pytest.mark.parametrize('body', ODD_DEPLOYMENTS, ids=range(len(ODD_DEPLOYMENTS)))
+@pytest.mark.parametrize('module', [STATELESS, INFO])
+def test_odd_deployment_answers_never_give_a_traceback(ansible, ece, body, module):
+    ece.sim.add_fault(path='/deployments/%s$' % DEPLOYMENT, method='GET', status=200, body=body, count=1)
+    args = ece.args(kind='kibana')
+    if module == STATELESS:
+        args.update(state='started', wait=False)
+    run = ansible.module(module, args, check=True)
+    assert 'Traceback' not in run.output and 'MODULE FAILURE' not in run.output, run.output
+    if run.result.get('failed'):
+        assert run.result['msg'].endswith('.'), run.result['msg']
+    assert ece.sim.writes() == []

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from ece_support import API_KEY, DEPLOYMENT, INFO, ece, ece_server  # pylint: disable=unused-import
+from ece_support import API_KEY, DEPLOYMENT, INFO, ece, ece_server, succeeded  # pylint: disable=unused-import
 
 
 def test_lists_every_stateless_resource_with_one_read(ansible, ece):
     run = ansible.module(INFO, ece.args(), check=True)
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert run.result['changed'] is False
     assert run.result['deployment'] == dict(id=DEPLOYMENT, name='observability', healthy=False)
     resources = run.result['resources']
@@ -30,16 +30,16 @@ def test_lists_every_stateless_resource_with_one_read(ansible, ece):
 def test_one_kind_one_ref_id_and_the_pending_plan(ansible, ece):
     pending = ece.sim.set_pending(DEPLOYMENT, 'kibana', 'main-kibana')
     run = ansible.module(INFO, ece.args(kind='kibana'))
-    assert run.rc == 0, run.output
+    assert succeeded(run), run.output
     assert len(run.result['resources']) == 1
     assert run.result['resources'][0]['pending_plan']['plan_attempt_id'] == pending
     none = ansible.module(INFO, ece.args(kind='apm', ref_id='other-apm'))
-    assert none.rc == 0 and none.result['resources'] == []
+    assert succeeded(none) and none.result['resources'] == []
 
 
 def test_shut_down_resource_is_summarised(ansible, ece):
     ece.sim.configure(plan_duration=0.1)
-    assert ansible.module('platform_ops.admin.ece_stateless_resource', ece.args(kind='appsearch', state='shutdown')).rc == 0
+    assert succeeded(ansible.module('platform_ops.admin.ece_stateless_resource', ece.args(kind='appsearch', state='shutdown')))
     run = ansible.module(INFO, ece.args(kind='appsearch'))
     res = run.result['resources'][0]
     assert res['state'] == 'shutdown' and res['instances'] == [] and res['versions']['plan'] is None

@@ -204,6 +204,13 @@ class ECESimulator(Simulator):
             self._start_plan(res, action, duration=duration, appear_delay=0.0, use_failure=False)
             return res['pending']['id']
 
+    def remove_resource(self, deployment_id, kind, ref_id):
+        """Delete a resource at once, as another operator would (reads of it then answer 500 no longer exists)."""
+        with self.lock:
+            res = self.resource(deployment_id, kind, ref_id)
+            self.deployments[deployment_id]['resources'][kind].remove(res)
+            self.deployments[deployment_id].setdefault('deleted', set()).add((kind, res['ref_id']))
+
     # --- time ------------------------------------------------------------------------------
 
     def _start_plan(self, res, action, duration=None, appear_delay=None, skip_snapshot=False, use_failure=True):

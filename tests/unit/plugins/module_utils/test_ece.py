@@ -149,3 +149,49 @@ def test_wait_for_instances_uses_the_predicate_and_no_pending_plan():
 
 def plan_attempt(res):
     return res['info']['plan_info']['current']['plan_attempt_id']
+
+
+@pytest.mark.parametrize('status,code,gone', [
+    ('404 Not Found', 'deployments.deployment_resource_not_found', True),
+    ('404 Not Found', 'deployments.deployment_not_found', True),
+    ('500 Internal Server Error', 'deployments.deployment_resource_no_longer_exists', True),
+    ('404 Not Found', 'root.resource_not_found, deployments.deployment_resource_not_found', True),
+    ('422 Unprocessable Entity', 'deployments.deployment_resource_plan_change_error', False),
+    ('500 Internal Server Error', None, False),
+    (None, None, False),
+])
+def test_resource_gone_reads_status_and_codes(status, code, gone):
+    from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+    error = ApiError('Reading kibana main-kibana', status=status, code=code)
+    assert ece_utils.resource_gone(error) is gone
+
+
+ODD_STEP = {'step_id': 'plan-completed', 'status': 'error', 'info_log': [None, {'message': 'why'}]}
+
+
+@pytest.mark.parametrize('odd', [
+    {}, {'info': None}, {'info': []}, {'info': {'plan_info': [], 'topology': {'instances': None}}},
+    {'info': {'plan_info': {'current': {'plan_attempt_log': [None, 'x', ODD_STEP]}, 'pending': []},
+              'topology': {'instances': [None, 3, {'service_version': 8}]}}},
+])
+def test_state_readers_take_odd_answers_without_raising(odd):
+    summary = ece_utils.summarize('kibana', odd)
+    assert summary['state'] in ('started', 'stopped', 'mixed', 'shutdown')
+    assert summary['pending_plan'] is None
+    ece_utils.plan_failure(odd)
+    assert ece_utils.resources_of({'resources': {'kibana': [odd, None, {'ref_id': 'k'}]}}, 'kibana') == [{'ref_id': 'k'}]
+
+
+@pytest.mark.parametrize('params,environ,expected', [
+    # The task's way wins; the environment fills in only that way's missing parts.
+    (dict(username='u', password='p'), dict(ECE_API_KEY='k'), (None, 'u', 'p')),
+    (dict(username='u'), dict(ECE_API_KEY='k', ECE_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(api_key='k'), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
+    (dict(), dict(ECE_API_KEY='k', ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
+    (dict(), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(), dict(), (None, None, None)),
+])
+def test_credentials_task_first_then_environment(params, environ, expected):
+    full = dict(api_key=None, username=None, password=None)
+    full.update(params)
+    assert ece_utils.ece_credentials(full, environ) == expected
