@@ -370,13 +370,6 @@ def select_deployments(deployments, deployment_ids=None, owner=None, older_than_
     return selected
 
 
-def _status_code(error):
-    status = error.status
-    if status is None:
-        return None
-    return int(str(status).split(' ', 1)[0])
-
-
 def _code(error):
     try:
         return int(error.code)
@@ -385,12 +378,12 @@ def _code(error):
 
 
 def _is_invalid_token(error):
-    return INVALID_TOKEN in (_code(error), _status_code(error))
+    return INVALID_TOKEN in (_code(error), error.status)
 
 
 def _explain(error, privilege, token_generated):
     """A hint that names what to do about the well-known failures."""
-    codes = (_code(error), _status_code(error))
+    codes = (_code(error), error.status)
     if INVALID_TOKEN in codes:
         if token_generated:
             return 'the token generated for this run was rejected twice; check that url points at the portal that issued it'

@@ -88,9 +88,7 @@ GONE_CODES = frozenset(('deployments.deployment_not_found', 'deployments.deploym
 def resource_gone(error):
     """Whether an ``ApiError`` says the resource does not exist: 404 not found, or 500 no longer exists."""
     codes = set(code.strip() for code in str(getattr(error, 'code', None) or '').split(','))
-    # The shared client gives the status as "404 Not Found".
-    status = str(getattr(error, 'status', None) or '').split(' ', 1)[0]
-    return status in ('404', '500') and bool(codes & GONE_CODES)
+    return getattr(error, 'status', None) in (404, 500) and bool(codes & GONE_CODES)
 
 
 def parse_error_body(response, body):

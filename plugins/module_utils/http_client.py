@@ -54,6 +54,7 @@ def common_argument_spec():
 class ApiError(Exception):
     """A failed call: what was being done, to which URL, and what the server said."""
 
+    # ``status`` is the HTTP status as an int (the sentence adds its standard reason phrase).
     def __init__(self, operation, reason=None, method=None, url=None, status=None, code=None,
                  vendor_message=None, retries=0, body=None):
         self.operation = operation
@@ -74,7 +75,8 @@ class ApiError(Exception):
         """One sentence a person can act on."""
         target = ' '.join(part for part in (self.method, self.url) if part)
         if self.status is not None:
-            text = '%s failed: %s answered HTTP %s' % (self.operation, target, self.status)
+            phrase = _phrase(self.status) if self.status != 200 else ''
+            text = '%s failed: %s answered HTTP %s' % (self.operation, target, ('%s %s' % (self.status, phrase)).strip())
             if self.code not in (None, ''):
                 text += ' with error %s' % self.code
             if self.vendor_message:
@@ -289,9 +291,6 @@ class HttpClient:
             reason = 'non-JSON body (%s): %r' % (
                 response.headers.get('Content-Type') or 'no content type', self.redact(_snippet(response.text)))
         status = response.status_code
-        phrase = _phrase(status)
-        if status != 200 and phrase:
-            status = '%s %s' % (status, phrase)
         return ApiError(
             operation, method=response.request.method, url=self.redact(response.request.url), status=status,
             code=self.redact(code) if isinstance(code, str) else code,

@@ -84,16 +84,9 @@ def parse_error_body(response, body):
     return None, None
 
 
-def _status_code(error):
-    try:
-        return int(str(error.status).split(' ', 1)[0])
-    except (TypeError, ValueError):
-        return None
-
-
 def explain(error, auth_kind):
     """A hint for the failures a person can do something about."""
-    status = _status_code(error)
+    status = error.status
     if status == 401:
         if auth_kind == 'aksk':
             return ('the request signature or access key was rejected: check access_key and secret_key '

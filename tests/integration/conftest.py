@@ -76,8 +76,14 @@ def arcgis(arcgis_server, tls):
 
 
 class Run:
+    """An ansible-playbook run. ``module()`` runs its task with ``ignore_errors`` so the result can be saved,
+    which leaves the playbook's exit code 0 even when the task failed: ``rc`` is made non-zero then, so
+    ``assert run.rc == 0`` means the task itself succeeded."""
+
     def __init__(self, completed, result):
         self.rc = completed.returncode
+        if self.rc == 0 and isinstance(result, dict) and result.get('failed'):
+            self.rc = 2
         self.stdout = completed.stdout
         self.stderr = completed.stderr
         self.result = result

@@ -186,7 +186,7 @@ def test_no_wait_returns_the_job_id(ansible, dcs):
 def test_a_wrong_signature_is_rejected_and_reported_clearly(ansible, dcs):
     run = ansible.module(SESSIONS, dcs.args(secret_key='not-the-secret-key-1', all_nodes=True), verbosity=4)
     assert run.result['failed'] is True and run.result['changed'] is False
-    assert run.result['http_status'] == '401 Unauthorized' and run.result['error_code'] == 'APIGW.0301'
+    assert run.result['http_status'] == 401 and run.result['error_code'] == 'APIGW.0301'
     assert 'answered HTTP 401 Unauthorized with error APIGW.0301: Incorrect IAM authentication information: ' \
            'verify aksk signature fail (the request signature or access key was rejected' in run.result['msg']
     assert 'not-the-secret-key-1' not in run.output + repr(run.result)

@@ -166,7 +166,7 @@ def test_server_422_is_reported_in_one_sentence(ansible, ece):
         'deployments.deployment_resource_plan_change_error: There is a plan still pending, cancel that or wait for it '
         'to complete before restarting (x-cloud-error-codes: deployments.deployment_resource_plan_change_error).' % (
             DEPLOYMENT, ece.url, DEPLOYMENT))
-    assert run.result['http_status'] == '422 Unprocessable Entity'
+    assert run.result['http_status'] == 422
     assert len(ece.sim.logged(method='POST')) == 1
 
 

@@ -152,12 +152,12 @@ def plan_attempt(res):
 
 
 @pytest.mark.parametrize('status,code,gone', [
-    ('404 Not Found', 'deployments.deployment_resource_not_found', True),
-    ('404 Not Found', 'deployments.deployment_not_found', True),
-    ('500 Internal Server Error', 'deployments.deployment_resource_no_longer_exists', True),
-    ('404 Not Found', 'root.resource_not_found, deployments.deployment_resource_not_found', True),
-    ('422 Unprocessable Entity', 'deployments.deployment_resource_plan_change_error', False),
-    ('500 Internal Server Error', None, False),
+    (404, 'deployments.deployment_resource_not_found', True),
+    (404, 'deployments.deployment_not_found', True),
+    (500, 'deployments.deployment_resource_no_longer_exists', True),
+    (404, 'root.resource_not_found, deployments.deployment_resource_not_found', True),
+    (422, 'deployments.deployment_resource_plan_change_error', False),
+    (500, None, False),
     (None, None, False),
 ])
 def test_resource_gone_reads_status_and_codes(status, code, gone):
