@@ -16,6 +16,7 @@ import os
 
 import pytest
 
+from conftest import Served
 from ece_spec import ROOT, SpecChecker, load_spec, missing_reason, spec_path
 from simulators.base import SimServer
 from simulators.ece import DEMO_API_KEY, DEMO_DEPLOYMENT, DEMO_PASSWORD, DEMO_USERNAME, ECESimulator
@@ -49,13 +50,7 @@ def succeeded(run):
     return run.rc == 0 and run.result is not None and not run.result.get('failed')
 
 
-class ServedECE:
-    def __init__(self, server, ca_file):
-        self.server = server
-        self.sim = server.simulator
-        self.url = server.url
-        self.ca_file = ca_file
-
+class ServedECE(Served):
     def args(self, **extra):
         """Module arguments: connection with the API key, the test CA, the demo deployment."""
         args = dict(url=self.url, api_key=API_KEY, ca_path=self.ca_file, deployment_id=DEPLOYMENT)

@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from conftest import Served
 from simulators.base import SimServer
 from simulators.huawei_dcs import (
     DEMO_ACCESS_KEY,
@@ -28,13 +29,7 @@ INFO = 'platform_ops.admin.dcs_sessions_info'
 INSTANCE = 'a1b2c3d4-0000-4000-8000-000000000001'
 
 
-class DCS:
-    def __init__(self, server, ca_file):
-        self.server = server
-        self.sim = server.simulator
-        self.url = server.url
-        self.ca_file = ca_file
-
+class DCS(Served):
     def args(self, **extra):
         args = dict(endpoint=self.url, project_id=PROJECT_ID, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY,
                     ca_path=self.ca_file, instance_id=INSTANCE)
