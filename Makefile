@@ -16,7 +16,7 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest sanity lint changelog-lint bench clean
+.PHONY: demo test venv install pytest fault-table sanity lint changelog-lint bench clean
 
 demo: install
 	bash tools/demo.sh
@@ -39,6 +39,11 @@ install: venv
 # Unit tests and the integration playbooks against the simulators, in one pytest run.
 pytest: install
 	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest tests/unit tests/integration
+	$(BIN)/python tools/fault_table.py --check
+
+# Rewrite the README's Reliability table from the fault suite's last run (tests/output/fault-matrix.json).
+fault-table:
+	$(BIN)/python tools/fault_table.py
 
 # ansible-test wants the collection under ansible_collections/<namespace>/<name>: copy the files git
 # knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this

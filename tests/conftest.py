@@ -29,3 +29,67 @@ def _expose_collection():
 
 
 _expose_collection()
+
+
+# --- the security and fault suite's record --------------------------------------------------------------------
+#
+# Each case of the suite calls ``fault.record(...)`` with what it did and what the module answered; the
+# record checks the three invariants (no traceback, no write to an unintended endpoint, ``changed`` equal to
+# whether the server state changed) and is written to tests/output/fault-matrix.json, from which
+# tools/fault_table.py renders the Reliability table of the README.
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+MATRIX = os.path.join(TESTS, 'output', 'fault-matrix.json')
+_ROWS = []
+_FAILED = set()
+
+
+class FaultRecord:
+    def __init__(self, nodeid):
+        self.nodeid = nodeid
+
+    def record(self, item, fault, module, outcome, applied, writes=(), allowed_writes=None, note=''):
+        """Check and record one case.
+
+        ``item`` is the hardening item (1-10) the case covers; ``outcome`` a ``modrun.Outcome``; ``applied``
+        whether the server state changed (from the simulator, not from the module); ``writes`` the write
+        requests the simulator logged; ``allowed_writes`` a regular expression every written path must match.
+        """
+        assert outcome.traceback is None, outcome.traceback
+        wrong = [entry['method'] + ' ' + entry['path'] for entry in writes
+                 if allowed_writes is None or not re.search(allowed_writes, entry['path'])]
+        assert not wrong, 'writes to unintended endpoints: %s' % wrong
+        assert outcome.changed is bool(applied), 'changed=%s but the server state %s: %r' % (
+            outcome.changed, 'changed' if applied else 'did not change', outcome)
+        words = ['fails' if outcome.failed else 'ok', 'changed=%s' % str(outcome.changed).lower(),
+                 '%d write%s' % (len(writes), '' if len(writes) == 1 else 's')]
+        if outcome.warnings:
+            words.append('warns')
+        if note:
+            words.append(note)
+        _ROWS.append(dict(item=int(item), fault=fault, module=module, outcome=', '.join(words),
+                          message=(outcome.msg or '')[:300], nodeid=self.nodeid))
+
+
+@pytest.fixture
+def fault(request):
+    return FaultRecord(request.node.nodeid)
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        _FAILED.add(report.nodeid)
+
+
+def pytest_sessionfinish(session):
+    if not _ROWS:
+        return
+    for row in _ROWS:
+        row['passed'] = row['nodeid'] not in _FAILED
+    os.makedirs(os.path.dirname(MATRIX), exist_ok=True)
+    with open(MATRIX, 'w', encoding='utf-8') as handle:
+        json.dump(sorted(_ROWS, key=lambda row: (row['item'], row['module'], row['fault'])), handle, indent=1)

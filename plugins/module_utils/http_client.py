@@ -11,17 +11,26 @@ vendor classes hand it an ``error_parser`` that reads their error bodies.
 
 from __future__ import annotations
 
+import base64
+import os
+import socket
+import threading
+import time
 import traceback
 from http import HTTPStatus
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import MaxRetryError, ResponseError
     from urllib3.util.retry import Retry
 except ImportError:  # pragma: no cover - exercised by ansible-test's import sanity test
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    Retry = object
+    Retry = HTTPAdapter = object
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -39,6 +48,15 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 10.0
 REDACTED = '********'
 SNIPPET_LENGTH = 200
+# Upper bounds of the common options: a larger value is a mistake, not a wish (1e12 s overflows the socket layer).
+MAX_TIMEOUT = 3600.0
+MAX_RETRIES = 10
+# An answer larger than this fails instead of filling memory (the largest documented answer, a DCS page of
+# 1000 sessions, is about 1 MiB).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+BODY_CHUNK = 64 * 1024
+# Path segments that would address another resource once a client or server normalises the path.
+UNSAFE_SEGMENTS = ('', '.', '..')
 
 
 def common_argument_spec():
@@ -56,7 +74,7 @@ class ApiError(Exception):
 
     # ``status`` is the HTTP status as an int (the sentence adds its standard reason phrase).
     def __init__(self, operation, reason=None, method=None, url=None, status=None, code=None,
-                 vendor_message=None, retries=0, body=None):
+                 vendor_message=None, retries=0, body=None, maybe_applied=False):
         self.operation = operation
         self.reason = reason
         self.method = method
@@ -66,6 +84,9 @@ class ApiError(Exception):
         self.vendor_message = vendor_message
         self.retries = retries
         self.body = body
+        # True when a write was sent and its answer was lost or came from a gateway (502/504): the server
+        # may have carried it out. Callers re-read the state instead of assuming either way.
+        self.maybe_applied = maybe_applied
         super().__init__(operation)
 
     def __str__(self):
@@ -110,16 +131,30 @@ class Redactor:
             self.add(secret)
 
     def add(self, secret):
+        """Register a secret; returns the forms registered (raw and URL-encoded)."""
         if secret is None:
-            return
+            return []
         secret = str(secret)
         if not secret:
-            return
-        self._secrets.add(secret)
+            return []
+        forms = [secret]
         if HAS_REQUESTS:
-            for encoded in (requests.utils.quote(secret, safe=''), requests.utils.quote(secret, safe='').replace('%20', '+')):
-                if encoded != secret:
-                    self._secrets.add(encoded)
+            encoded = requests.utils.quote(secret, safe='')
+            forms.extend(form for form in (encoded, encoded.replace('%20', '+')) if form not in forms)
+        self._secrets.update(forms)
+        return forms
+
+    def add_basic_auth(self, username, password):
+        """Register the derived secret of HTTP basic authentication, base64 of ``username:password``
+        (as requests encodes it: latin-1 when it can, else UTF-8); returns the forms registered."""
+        if password in (None, ''):
+            return []
+        raw = '%s:%s' % ('' if username is None else username, password)
+        try:
+            data = raw.encode('latin-1')
+        except UnicodeEncodeError:
+            data = raw.encode('utf-8')
+        return self.add(base64.b64encode(data).decode('ascii'))
 
     def __call__(self, text):
         if text is None:
@@ -144,13 +179,64 @@ def build_retry(retries):
     )
 
 
+class _Watch:
+    """The overall deadline of one request (its attempts, the waits between them, every byte of the answer).
+
+    A timer calls ``expire`` at the deadline: it shuts down the sockets the request uses, so a read blocked on
+    a server that sends one byte now and then returns at once.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self.gave_up_wait = None  # a retry wait (seconds) that would have passed the deadline
+        self.connections = []
+        self._lock = threading.Lock()
+
+    def remaining(self):
+        return self.at - time.monotonic()
+
+    def track(self, connection):
+        with self._lock:
+            if connection not in self.connections:
+                self.connections.append(connection)
+            expired = self.expired
+        if expired:
+            _shut(connection)
+
+    def expire(self):
+        with self._lock:
+            self.expired = True
+            connections = list(self.connections)
+        for connection in connections:
+            _shut(connection)
+
+
+def _shut(connection):
+    sock = getattr(connection, 'sock', None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+# The request under way in this thread (modules may send requests from several threads at once).
+_CURRENT = threading.local()
+
+
+def _current_watch():
+    return getattr(_CURRENT, 'watch', None)
+
+
 if HAS_REQUESTS:
     class RetryPolicy(Retry):
         """urllib3 ``Retry`` whose status list depends on whether the method reads or writes.
 
         Read errors (the request was sent, the answer was lost) are retried for reads only, because
         ``allowed_methods`` lists reads only; connection errors are retried for every method because
-        the request never left.
+        the request never left. No retry is made whose wait would pass the request's overall deadline.
         """
 
         def is_retry(self, method, status_code, has_retry_after=False):
@@ -162,6 +248,62 @@ if HAS_REQUESTS:
         def get_retry_after(self, response):
             value = super().get_retry_after(response)
             return None if value is None else min(value, MAX_RETRY_AFTER)
+
+        def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+            new = super().increment(method, url, response=response, error=error, _pool=_pool, _stacktrace=_stacktrace)
+            watch = _current_watch()
+            if watch is not None:
+                wait = None
+                if response is not None and self.respect_retry_after_header:
+                    wait = new.get_retry_after(response)
+                if wait is None:
+                    wait = new.get_backoff_time()
+                if watch.expired or wait >= watch.remaining():
+                    # Stop here: a status answer is returned as it is (raise_on_status is off), an error fails.
+                    watch.gave_up_wait = wait
+                    raise MaxRetryError(_pool, url, error or ResponseError('the overall deadline would pass'))
+            return new
+
+    class _WatchedConnection:
+        """Registers the connection with the request under way whenever it connects or sends."""
+
+        def connect(self):
+            super().connect()
+            watch = _current_watch()
+            if watch is not None:
+                watch.track(self)
+
+        def request(self, *args, **kwargs):  # pylint: disable=arguments-differ
+            watch = _current_watch()
+            if watch is not None:
+                watch.track(self)
+            return super().request(*args, **kwargs)
+
+    class _HTTPConnection(_WatchedConnection, HTTPConnection):
+        pass
+
+    class _HTTPSConnection(_WatchedConnection, HTTPSConnection):
+        pass
+
+    class _HTTPPool(HTTPConnectionPool):
+        ConnectionCls = _HTTPConnection
+
+    class _HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = _HTTPSConnection
+
+    class _Adapter(HTTPAdapter):
+        """requests' adapter over connection pools whose connections the overall deadline can cut."""
+
+        POOLS = {'http': _HTTPPool, 'https': _HTTPSPool}
+
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = self.POOLS
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            manager.pool_classes_by_scheme = self.POOLS
+            return manager
 
 
 NOT_JSON = object()
@@ -189,10 +331,27 @@ def _snippet(text):
     return ' '.join((text or '')[:SNIPPET_LENGTH].split())
 
 
+def path_from_segments(segments):
+    """A relative URL path from its segments, each percent-encoded whole (a ``/`` inside one is data).
+
+    Raises ``ValueError`` for an empty, ``.`` or ``..`` segment: requests and servers collapse those, so
+    ``deployments/<id>/kibana/..`` would address the whole deployment.
+    """
+    parts = []
+    for segment in segments:
+        text = '' if segment is None else str(segment)
+        if text.strip() in UNSAFE_SEGMENTS:
+            raise ValueError('%r cannot be used as an id in a URL path (an empty, "." or ".." segment addresses '
+                             'another resource)' % text)
+        parts.append(quote(text, safe=''))
+    return '/'.join(parts)
+
+
 class HttpClient:
     """A pooled session for one module run.
 
     ``error_parser(response, body)`` (optional) returns ``(code, message)`` from a vendor's error body.
+    Paths are given as a tuple of segments (each encoded, ``.``/``..``/empty refused) or as an absolute URL.
     """
 
     def __init__(self, base_url, timeout=30.0, validate_certs=True, ca_path=None, retries=3,
@@ -201,9 +360,16 @@ class HttpClient:
             raise RuntimeError('the Python library requests is required')
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
+        self.retries = max(0, int(retries))
+        # The overall deadline of one request: every attempt, the waits between them and the whole answer.
+        self.deadline = timeout * (self.retries + 1)
         self.redact = Redactor(secrets)
         self.error_parser = error_parser
         self.session = requests.Session()
+        # No ambient credentials: with trust_env, requests would add ~/.netrc's login to any request without
+        # auth of its own, replacing an Authorization header set by the task. Proxies and CA bundles from the
+        # environment are still honoured, below and in request().
+        self.session.trust_env = False
         self.session.headers['User-Agent'] = '%s/%s python-requests/%s' % (
             COLLECTION_NAME, COLLECTION_VERSION, requests.__version__)
         self.session.headers['Accept'] = 'application/json'
@@ -212,7 +378,7 @@ class HttpClient:
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
         # in requests' environment merging, which would silently ignore ca_path.
         if validate_certs:
-            self.verify = ca_path if ca_path else True
+            self.verify = ca_path or os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
         else:
             self.verify = False
             try:
@@ -220,8 +386,8 @@ class HttpClient:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             except ImportError:  # pragma: no cover
                 pass
-        adapter = HTTPAdapter(max_retries=build_retry(max(0, int(retries))), pool_connections=2,
-                              pool_maxsize=max(1, int(pool_maxsize)))
+        adapter = _Adapter(max_retries=build_retry(self.retries), pool_connections=2,
+                           pool_maxsize=max(1, int(pool_maxsize)))
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
 
@@ -229,6 +395,9 @@ class HttpClient:
         self.redact.add(secret)
 
     def url(self, path):
+        """The absolute URL of a path (a tuple of segments, a relative path, or an absolute URL)."""
+        if isinstance(path, (tuple, list)):
+            path = path_from_segments(path)
         if path.startswith(('https://', 'http://')):
             return path
         return '%s/%s' % (self.base_url, path.lstrip('/'))
@@ -236,39 +405,100 @@ class HttpClient:
     def request(self, method, path, operation, expected=None, **kwargs):
         """Send a request; raise ``ApiError`` on a transport failure or an unexpected status.
 
-        ``expected`` is a collection of acceptable statuses (default: any 2xx).
+        ``expected`` is a collection of acceptable statuses (default: any 2xx). Nothing is sent when the
+        path has an unusable segment. The answer is read whole (at most ``MAX_BODY_BYTES``) within the
+        overall deadline, ``timeout`` x (``retries`` + 1) seconds.
         """
         method = method.upper()
-        url = self.url(path)
+        try:
+            url = self.url(path)
+        except ValueError as error:
+            raise ApiError(operation, reason=self.redact(str(error))) from None
         shown_url = self.redact(url)
+        writes = method not in READ_METHODS
         # Redirects are never followed: requests would carry credential headers (X-Auth-Token,
         # X-Esri-Authorization, ...) and a 307's body (with a token or password) to whatever host the
         # Location names, and turn a POST into a GET on 301/302. A 3xx fails, naming where it pointed.
         kwargs['allow_redirects'] = False
+        kwargs['stream'] = True
+        kwargs.setdefault('proxies', requests.utils.get_environ_proxies(url))
+        watch = _Watch(self.deadline)
+        timer = threading.Timer(self.deadline, watch.expire)
+        timer.daemon = True
+        _CURRENT.watch = watch
+        timer.start()
         try:
             response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
-        except requests.exceptions.SSLError as exc:
-            raise ApiError(operation, method=method, url=shown_url, reason=(
-                'TLS verification failed (%s); give the CA bundle that signed the server certificate '
-                'with ca_path' % self.redact(_root_cause(exc)))) from None
-        except requests.exceptions.ConnectTimeout:
-            raise ApiError(operation, method=method, url=shown_url,
-                           reason='connection timed out after %ss' % self.timeout) from None
-        except requests.exceptions.ReadTimeout:
-            raise ApiError(operation, method=method, url=shown_url,
-                           reason='no answer within %ss' % self.timeout) from None
-        except requests.exceptions.RetryError as exc:
-            raise ApiError(operation, method=method, url=shown_url,
-                           reason='gave up retrying: %s' % self.redact(_root_cause(exc))) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise ApiError(operation, method=method, url=shown_url,
-                           reason='could not connect: %s' % self.redact(_root_cause(exc))) from None
-        except requests.exceptions.RequestException as exc:
-            raise ApiError(operation, method=method, url=shown_url, reason=self.redact(str(exc))) from None
+            self._read_body(response, operation)
+        except ApiError as error:
+            error.maybe_applied = writes
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            raise self._transport_error(exc, operation, method, shown_url, watch, writes) from None
+        finally:
+            timer.cancel()
+            _CURRENT.watch = None
         ok = response.status_code in expected if expected is not None else 200 <= response.status_code < 300
         if not ok:
-            raise self.error_from_response(operation, response)
+            error = self.error_from_response(operation, response)
+            if watch.gave_up_wait is not None:
+                error.reason = '; '.join(part for part in (error.reason, 'not retried: the wait of %gs would pass '
+                                                           'the overall deadline of %gs' % (watch.gave_up_wait, self.deadline)) if part)
+            raise error
         return response
+
+    def _read_body(self, response, operation):
+        """Read the whole answer into ``response.content``, failing past ``MAX_BODY_BYTES``."""
+        declared = response.headers.get('Content-Length')
+        chunks = []
+        size = 0
+        too_large = declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        if not too_large:
+            for chunk in response.iter_content(BODY_CHUNK):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    too_large = True
+                    break
+                chunks.append(chunk)
+        if too_large:
+            response.close()
+            raise ApiError(operation, method=response.request.method, url=self.redact(response.request.url),
+                           status=response.status_code,
+                           reason='the answer is larger than %d MiB; refusing to read it' % (MAX_BODY_BYTES // (1024 * 1024)))
+        response._content = b''.join(chunks)  # pylint: disable=protected-access
+        response._content_consumed = True  # pylint: disable=protected-access
+
+    def _transport_error(self, exc, operation, method, shown_url, watch, writes):
+        """The ``ApiError`` for a request that got no complete answer."""
+        sent = True
+        if watch.expired:
+            reason = 'no complete answer within the overall deadline of %gs (timeout x (retries + 1))' % self.deadline
+        elif isinstance(exc, requests.exceptions.SSLError):
+            sent = False
+            reason = ('TLS verification failed (%s); give the CA bundle that signed the server certificate '
+                      'with ca_path' % self.redact(_root_cause(exc)))
+        elif isinstance(exc, requests.exceptions.ConnectTimeout):
+            sent = False
+            reason = 'connection timed out after %ss' % self.timeout
+        elif isinstance(exc, requests.exceptions.ReadTimeout):
+            reason = 'no answer within %ss' % self.timeout
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            reason = 'the connection was lost before the whole answer arrived: %s' % self.redact(_root_cause(exc))
+        elif isinstance(exc, requests.exceptions.RetryError):
+            reason = 'gave up retrying: %s' % self.redact(_root_cause(exc))
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            cause = _root_cause_exception(exc)
+            sent = not isinstance(cause, (ConnectionRefusedError, socket.gaierror)) and 'NewConnectionError' not in type(cause).__name__ \
+                and 'NameResolutionError' not in type(cause).__name__
+            reason = ('could not connect: %s' if not sent else 'the connection was lost: %s') % self.redact(_root_cause(exc))
+        elif isinstance(exc, requests.exceptions.RequestException):
+            reason = self.redact(str(exc))
+        else:
+            # Outside requests' hierarchy (a CA file that is not PEM, an unencodable header, an overflow...):
+            # still one sentence, never a traceback.
+            sent = False
+            reason = '%s: %s' % (type(exc).__name__, self.redact(str(exc)) or 'no details')
+        return ApiError(operation, method=method, url=shown_url, reason=reason, maybe_applied=writes and sent)
 
     def retries_of(self, response):
         history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
@@ -297,6 +527,8 @@ class HttpClient:
             vendor_message=self.redact(message) if message else None,
             reason=reason, retries=self.retries_of(response),
             body=body,
+            # A gateway's 502/504 says nothing of whether the write behind it was carried out.
+            maybe_applied=response.request.method not in READ_METHODS and status in (502, 504),
         )
 
     def json(self, response, operation):
@@ -311,8 +543,7 @@ class HttpClient:
         self.session.close()
 
 
-def _root_cause(exc):
-    """The innermost reason of a requests/urllib3 exception chain, without the noise."""
+def _root_cause_exception(exc):
     seen = set()
     current = exc
     while current is not None and id(current) not in seen:
@@ -325,7 +556,12 @@ def _root_cause(exc):
             current = current.args[0]
             continue
         break
-    text = str(current)
+    return current
+
+
+def _root_cause(exc):
+    """The innermost reason of a requests/urllib3 exception chain, without the noise."""
+    text = str(_root_cause_exception(exc))
     # urllib3 prefixes pool details ("<urllib3.connection.HTTPSConnection object at 0x..>: ...").
     if text.startswith('<') and '>: ' in text:
         text = text.split('>: ', 1)[1]
@@ -343,15 +579,62 @@ def require_requests(module):
         module.fail_json(msg=missing_requests_message(), exception=REQUESTS_IMPORT_ERROR)
 
 
+def url_problem(value, option, example):
+    """The problem with a base URL option, or ``None`` (one rule for every vendor).
+
+    http or https only, with a host; no ``user:password@`` (the value is not quoted back then: ``url`` options
+    are not ``no_log``), no query string or fragment.
+    """
+    try:
+        parts = urlsplit(value or '')
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ('https', 'http') or not parts.hostname:
+        if parts is not None and '@' in parts.netloc:
+            return '%s must be a URL such as %s, without user:password@.' % (option, example)
+        return '%s must be a URL such as %s; got %r.' % (option, example, value)
+    if parts.username is not None or parts.password is not None or '@' in parts.netloc:
+        return ('%s must not carry credentials (user:password@); give them with the credential options.' % option)
+    if parts.query or parts.fragment or value.rstrip().endswith('?') or '#' in value:
+        return '%s must not carry a query string or fragment; got %r.' % (option, value)
+    if port is not None and not 0 < port < 65536:
+        return '%s has no usable port; got %r.' % (option, value)
+    if any(char.isspace() for char in value):
+        return '%s must not contain spaces; got %r.' % (option, value)
+    return None
+
+
+def warn_plain_http(module, url, option, secrets):
+    """Warn when ``url`` is plain http and ``secrets`` (a phrase, empty when none) would travel in clear."""
+    if secrets and urlsplit(url).scheme == 'http':
+        module.warn('%s uses plain http: %s travel over the network unencrypted; use https.' % (option, secrets))
+
+
+def common_problem(params):
+    """The problem with the common options, or ``None``."""
+    timeout = params['timeout']
+    if not timeout > 0 or timeout > MAX_TIMEOUT:
+        return 'timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_TIMEOUT, timeout)
+    if not 0 <= params['retries'] <= MAX_RETRIES:
+        return 'retries must be between 0 and %d, got %s.' % (MAX_RETRIES, params['retries'])
+    ca_path = params.get('ca_path')
+    if ca_path is not None and params['validate_certs']:
+        if not os.path.exists(ca_path):
+            return 'ca_path %s does not exist; give the PEM file (or directory) of the CA that signed the server certificate.' % ca_path
+        if not os.access(ca_path, os.R_OK):
+            return 'ca_path %s cannot be read by this user.' % ca_path
+    return None
+
+
 def client_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None):
     """An ``HttpClient`` configured from the common options. Secrets are registered with the client
     and with Ansible, so neither an error message nor a returned value can show them."""
     require_requests(module)
     params = module.params
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be greater than 0, got %s.' % params['timeout'])
-    if params['retries'] < 0:
-        module.fail_json(msg='retries must be 0 or more, got %s.' % params['retries'])
+    problem = common_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
     if not params['validate_certs']:
         module.warn('validate_certs is false: the TLS certificate of %s is not verified. '
                     'Prefer ca_path for a private CA.' % base_url)
@@ -361,6 +644,13 @@ def client_from_module(module, base_url, secrets=(), error_parser=None, pool_max
     for secret in secrets:
         register_secret(module, client, secret)
     return client
+
+
+def register_basic_auth(module, client, username, password):
+    """Hide the password and the base64 of ``username:password`` that basic authentication sends."""
+    register_secret(module, client, password)
+    for derived in client.redact.add_basic_auth(username, password):
+        module.no_log_values.add(derived)
 
 
 def register_secret(module, client, secret):

@@ -8,7 +8,10 @@ Every simulator is a WSGI application with:
 * vendor routes (a werkzeug ``Map``) served by ``on_<endpoint>`` methods;
 * a request log (method, path, query, headers, body, form, json, client port);
 * fault injection: the next ``count`` requests matching a method and a path pattern get a given
-  status/body/headers, optionally after a delay (or only the delay);
+  status/body/headers, optionally after a delay (or only the delay); or, with ``mode``, a connection that
+  breaks: ``drop`` cuts it after the status line and a few bytes of the answer, ``trickle`` sends the
+  answer one byte every ``interval`` seconds, ``oversize`` sends ``size`` bytes of JSON; with ``apply`` the
+  request is carried out first (the vendor applied the write and only the answer is lost or slow);
 * a control interface under ``/_sim/`` (never logged): ``GET|DELETE /_sim/requests``,
   ``POST|DELETE /_sim/faults``, ``GET|POST /_sim/state`` and ``POST /_sim/reset``.
 
@@ -19,8 +22,10 @@ werkzeug application, because it keeps connections alive).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -38,7 +43,16 @@ CONTROL_PREFIX = '/_sim/'
 class Fault:
     """An injected answer for the next ``count`` matching requests."""
 
-    def __init__(self, path='.*', method=None, status=None, body=None, headers=None, delay=0.0, count=1):
+    MODES = (None, 'drop', 'trickle', 'oversize')
+
+    def __init__(self, path='.*', method=None, status=None, body=None, headers=None, delay=0.0, count=1,
+                 mode=None, apply=False, interval=1.0, size=0):
+        if mode not in self.MODES:
+            raise ValueError('mode must be one of %s' % (self.MODES,))
+        self.mode = mode
+        self.apply = bool(apply)
+        self.interval = float(interval)
+        self.size = int(size)
         self.pattern = re.compile(path)
         self.method = method.upper() if method else None
         self.status = status
@@ -53,7 +67,44 @@ class Fault:
 
     def as_dict(self):
         return dict(path=self.pattern.pattern, method=self.method, status=self.status, body=self.body,
-                    headers=self.headers, delay=self.delay, count=self.count)
+                    headers=self.headers, delay=self.delay, count=self.count, mode=self.mode, apply=self.apply,
+                    interval=self.interval, size=self.size)
+
+
+class SimulatedDrop(ConnectionAbortedError):
+    """Raised inside a response body to make the server cut the connection (fault mode ``drop``)."""
+
+
+# What a client cutting a trickled answer, or a dropped answer, makes the server raise: not worth a log line.
+QUIET_ERRORS = (SimulatedDrop, BrokenPipeError, ConnectionResetError, TimeoutError)
+
+
+def _broken_response(fault, response):
+    """The answer of a fault with a ``mode``: ``response`` (the vendor's, or the fault's own) sent broken."""
+    body = response.get_data()
+    headers = [(key, value) for key, value in response.headers.items() if key.lower() != 'content-length']
+    if fault.mode == 'oversize':
+        chunk = b' ' * 65536
+
+        def generate():
+            yield b'['
+            for _ in range(fault.size // len(chunk)):
+                yield chunk
+            yield b']'
+        return Response(generate(), status=response.status_code, headers=headers, direct_passthrough=True)
+    if fault.mode == 'drop':
+        def generate():
+            yield body[:5]
+            raise SimulatedDrop('simulated connection drop')
+        headers.append(('Content-Length', str(len(body) + 100)))
+        return Response(generate(), status=response.status_code, headers=headers, direct_passthrough=True)
+
+    def trickle():
+        for index in range(len(body)):
+            time.sleep(fault.interval)
+            yield body[index:index + 1]
+    headers.append(('Content-Length', str(len(body))))
+    return Response(trickle(), status=response.status_code, headers=headers, direct_passthrough=True)
 
 
 def json_response(payload, status=200, headers=None):
@@ -170,6 +221,15 @@ class Simulator:
         request.get_data(cache=True)
         fault = self._take_fault(request)
         self._log(request, fault)
+        if fault is not None and fault.mode is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.apply or fault.status is None:
+                answer = self._dispatch(request)
+            else:
+                answer = json_response(fault.body, status=fault.status, headers=fault.headers) if isinstance(
+                    fault.body, (dict, list)) else Response(fault.body or '', status=fault.status, headers=fault.headers)
+            return _broken_response(fault, answer)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
@@ -180,6 +240,9 @@ class Simulator:
                 headers = {'Content-Type': 'text/plain'}
                 headers.update(fault.headers)
                 return Response(body or '', status=fault.status, headers=headers)
+        return self._dispatch(request)
+
+    def _dispatch(self, request):
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
@@ -238,6 +301,14 @@ class SimServer:
                                   server_name='platform-ops-simulator')
         if tls is not None:
             self.server.ssl_adapter = tls.ssl_adapter()
+        plain_error_log = self.server.error_log
+
+        def error_log(msg='', level=20, traceback=False):
+            # Connections that faults break on purpose (or clients cut) are not errors worth printing.
+            if isinstance(sys.exc_info()[1], QUIET_ERRORS) or level < logging.ERROR:
+                return None
+            return plain_error_log(msg, level, traceback)
+        self.server.error_log = error_log
         self.server.prepare()
         bound_port = self.server.bind_addr[1]
         scheme = 'https' if tls is not None else 'http'
