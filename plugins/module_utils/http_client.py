@@ -438,13 +438,13 @@ class HttpClient:
         finally:
             timer.cancel()
             _CURRENT.watch = None
+        if watch.gave_up_wait is not None:
+            # Read by error_from_response, whoever calls it (vendor classes that accept any status do).
+            response.retry_note = 'not retried: the wait of %gs would pass the overall deadline of %gs' % (
+                watch.gave_up_wait, self.deadline)
         ok = response.status_code in expected if expected is not None else 200 <= response.status_code < 300
         if not ok:
-            error = self.error_from_response(operation, response)
-            if watch.gave_up_wait is not None:
-                error.reason = '; '.join(part for part in (error.reason, 'not retried: the wait of %gs would pass '
-                                                           'the overall deadline of %gs' % (watch.gave_up_wait, self.deadline)) if part)
-            raise error
+            raise self.error_from_response(operation, response)
         return response
 
     def _read_body(self, response, operation):
@@ -482,6 +482,10 @@ class HttpClient:
             reason = 'connection timed out after %ss' % self.timeout
         elif isinstance(exc, requests.exceptions.ReadTimeout):
             reason = 'no answer within %ss' % self.timeout
+        elif isinstance(exc, requests.exceptions.ProxyError):
+            sent = False
+            reason = 'could not connect through the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY; NO_PROXY ' \
+                     'exempts hosts): %s' % self.redact(_root_cause(exc))
         elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
             reason = 'the connection was lost before the whole answer arrived: %s' % self.redact(_root_cause(exc))
         elif isinstance(exc, requests.exceptions.RetryError):
@@ -520,6 +524,9 @@ class HttpClient:
         elif not_json and reason is None:
             reason = 'non-JSON body (%s): %r' % (
                 response.headers.get('Content-Type') or 'no content type', self.redact(_snippet(response.text)))
+        note = getattr(response, 'retry_note', None)
+        if note:
+            reason = '%s; %s' % (reason, note) if reason else note
         status = response.status_code
         return ApiError(
             operation, method=response.request.method, url=self.redact(response.request.url), status=status,

@@ -304,3 +304,117 @@ def test_json_null_body_decodes_to_none_and_is_not_called_non_json(server, sim):
     with pytest.raises(ApiError) as info:
         http.request('GET', 'thing', 'Reading a thing')
     assert 'non-JSON' not in str(info.value)
+
+
+# --- hardening: path segments, URL options, derived secrets, maybe-applied writes, deadline -------------------
+
+
+@pytest.mark.parametrize('segment', ['', '.', '..', ' .. ', None])
+def test_unsafe_path_segment_is_refused_before_sending(server, sim, segment):
+    with pytest.raises(ApiError) as info:
+        client(server).request('DELETE', ('deployments', 'd1', 'kibana', segment), 'Deleting kibana')
+    assert 'cannot be used as an id in a URL path' in str(info.value)
+    assert sim.logged() == []
+
+
+def test_path_segments_are_encoded_whole(server, sim):
+    client(server).request('GET', ('a b', 'c/d', '%2e%2e', '?x=1#y'), 'Reading')
+    (entry,) = sim.logged()
+    # The server decodes once: every segment arrives as given, '/' inside one included.
+    assert entry['path'] == '/a b/c%2Fd/%2e%2e/?x=1#y' and entry['query'] == {}
+
+
+@pytest.mark.parametrize('value, words', [
+    ('https://admin:s3cret@ece.example.com:12443', 'must not carry credentials'),
+    ('https://x@127.0.0.1:1234', 'must not carry credentials'),
+    ('ftp://ece.example.com', 'must be a URL such as'),
+    ('https://', 'must be a URL such as'),
+    ('ece.example.com', 'must be a URL such as'),
+    ('https://ece.example.com/?a=1', 'query string or fragment'),
+    ('https://ece.example.com/?', 'query string or fragment'),
+    ('https://ece.example.com:99999', 'must be a URL such as'),
+    ('https://ece.example.com/a b', 'must not contain spaces'),
+])
+def test_url_problem_names_the_rule(value, words):
+    problem = http_utils.url_problem(value, 'url', 'https://ece.example.com:12443')
+    assert problem is not None and words in problem
+    assert 's3cret' not in problem
+
+
+@pytest.mark.parametrize('value', ['https://ece.example.com:12443', 'http://127.0.0.1:8080/arcgis', 'https://[::1]:443/x'])
+def test_url_problem_accepts_usable_urls(value):
+    assert http_utils.url_problem(value, 'url', 'https://example.com') is None
+
+
+def test_basic_auth_header_value_is_redacted():
+    import base64
+    redact = Redactor()
+    forms = redact.add_basic_auth('admin', 'pä$$ word')
+    encoded = base64.b64encode('admin:pä$$ word'.encode('latin-1')).decode()
+    assert encoded in forms
+    assert redact('echo: Basic %s' % encoded) == 'echo: Basic %s' % http_utils.REDACTED
+
+
+def test_write_answered_by_a_gateway_may_have_been_applied(server, sim):
+    sim.add_fault(path='/thing', method='POST', status=502, body='bad gateway')
+    with pytest.raises(ApiError) as info:
+        client(server).request('POST', 'thing', 'Restarting a thing')
+    assert info.value.maybe_applied is True
+
+
+def test_write_refused_by_the_server_was_not_applied(server, sim):
+    sim.add_fault(path='/thing', method='POST', status=422, body={'errors': []})
+    with pytest.raises(ApiError) as info:
+        client(server).request('POST', 'thing', 'Restarting a thing')
+    assert info.value.maybe_applied is False
+
+
+def test_write_whose_answer_is_cut_may_have_been_applied(server, sim):
+    sim.add_fault(path='/thing', method='POST', mode='drop', apply=True)
+    with pytest.raises(ApiError) as info:
+        client(server).request('POST', 'thing', 'Restarting a thing')
+    assert info.value.maybe_applied is True and 'lost before the whole answer arrived' in str(info.value)
+    assert len(sim.logged()) == 1
+
+
+def test_write_to_a_closed_port_was_not_applied():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ApiError) as info:
+        HttpClient('http://127.0.0.1:%d' % port, retries=0).request('POST', 'thing', 'Restarting a thing')
+    assert info.value.maybe_applied is False and 'could not connect' in str(info.value)
+
+
+def test_trickled_headers_are_cut_at_the_overall_deadline():
+    """A server that sends its status line and headers one byte at a time, each within the timeout."""
+    import threading
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'a' * 1000:
+                if stop.is_set():
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ApiError) as info:
+            HttpClient('http://127.0.0.1:%d' % listener.getsockname()[1], timeout=1, retries=0).request('GET', 'x', 'Reading x')
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 2.5
+    assert 'overall deadline of 1s' in str(info.value)
