@@ -18,11 +18,17 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to verify the server's certificate with, for a private CA.
+      - A PEM file (or a directory of them) of CA certificates to verify the server's certificate with, for a
+        private CA. A path that does not exist fails the task before any request.
+      - Without it, a CA bundle named by the E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) environment variable is
+        used, else the system's.
     type: path
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds to wait for a connection and for each piece of an answer, at most V(3600).
+      - It also sets the overall deadline of each request: all its attempts, the waits between them (including
+        the server's C(Retry-After)) and every byte of the answer end within O(timeout) x (O(retries) + 1)
+        seconds, however slowly the server sends.
     type: float
     default: 30
   retries:
@@ -31,8 +37,13 @@ options:
       - Reads are repeated after HTTP 429, 502, 503, 504 and lost connections.
       - Writes are repeated only after HTTP 429 or 503 and after a connection failed before the request
         was sent, so a write is never applied twice.
+      - At most V(10). A retry whose wait would pass the overall deadline (see O(timeout)) is not made.
     type: int
     default: 3
+notes:
+  - Proxies are taken from the environment (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)); credentials from
+    C(~/.netrc) are never used.
+  - An answer larger than 32 MiB fails the task.
 requirements:
   - requests
 '''

@@ -347,6 +347,17 @@ def path_from_segments(segments):
     return '/'.join(parts)
 
 
+def id_problem(value, option):
+    """The problem with an id option that becomes a path segment, or ``None`` (``None`` itself is fine)."""
+    if value is None:
+        return None
+    if not value.strip():
+        return '%s must not be empty.' % option
+    if value.strip() in ('.', '..'):
+        return '%s must be an id, not %r (a dot segment would address another resource).' % (option, value)
+    return None
+
+
 class HttpClient:
     """A pooled session for one module run.
 
@@ -610,6 +621,18 @@ def url_problem(value, option, example):
     if any(char.isspace() for char in value):
         return '%s must not contain spaces; got %r.' % (option, value)
     return None
+
+
+def require_url(module, value, option, example):
+    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
+    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
+    userinfo = (value or '').split('://', 1)[-1].split('/', 1)[0].rpartition('@')[0]
+    if userinfo:
+        module.no_log_values.add(userinfo)
+        module.no_log_values.update(part for part in userinfo.split(':', 1) if len(part) > 2)
+    problem = url_problem(value, option, example)
+    if problem:
+        module.fail_json(msg=problem)
 
 
 def warn_plain_http(module, url, option, secrets):

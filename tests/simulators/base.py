@@ -80,7 +80,14 @@ QUIET_ERRORS = (SimulatedDrop, BrokenPipeError, ConnectionResetError, TimeoutErr
 
 
 def _broken_response(fault, response):
-    """The answer of a fault with a ``mode``: ``response`` (the vendor's, or the fault's own) sent broken."""
+    """The answer of a fault with a ``mode``: ``response`` (the vendor's, or the fault's own) sent broken.
+    The whole answer meant is kept as ``sim_body`` (the streamed response cannot be read back)."""
+    broken = _stream_broken(fault, response)
+    broken.sim_body = response.get_data()
+    return broken
+
+
+def _stream_broken(fault, response):
     body = response.get_data()
     headers = [(key, value) for key, value in response.headers.items() if key.lower() != 'content-length']
     if fault.mode == 'oversize':
@@ -93,6 +100,11 @@ def _broken_response(fault, response):
             yield b']'
         return Response(generate(), status=response.status_code, headers=headers, direct_passthrough=True)
     if fault.mode == 'drop':
+        if not body:
+            # An answer without a body (204) cannot be cut visibly: cut a 200 with a body instead.
+            body = b'{"answer": "lost"}'
+            response.status_code = 200 if response.status_code in (204, 304) else response.status_code
+
         def generate():
             yield body[:5]
             raise SimulatedDrop('simulated connection drop')
@@ -225,7 +237,7 @@ class Simulator:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.apply or fault.status is None:
-                answer = self._dispatch(request)
+                answer = self._route(request)
             else:
                 answer = json_response(fault.body, status=fault.status, headers=fault.headers) if isinstance(
                     fault.body, (dict, list)) else Response(fault.body or '', status=fault.status, headers=fault.headers)
@@ -240,9 +252,9 @@ class Simulator:
                 headers = {'Content-Type': 'text/plain'}
                 headers.update(fault.headers)
                 return Response(body or '', status=fault.status, headers=headers)
-        return self._dispatch(request)
+        return self._route(request)
 
-    def _dispatch(self, request):
+    def _route(self, request):
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
