@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import time
-from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -22,9 +21,14 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
     ApiError,
     client_from_module,
     common_argument_spec,
+    register_basic_auth,
+    require_url,
+    warn_plain_http,
 )
 
 API_PREFIX = '/api/v1'
+# The longest a task may wait for a command to take effect (wait_timeout).
+MAX_WAIT_TIMEOUT = 86400
 STATELESS_KINDS = ('kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server')
 ERROR_CODES_HEADER = 'x-cloud-error-codes'
 
@@ -114,13 +118,11 @@ def parse_error_body(response, body):
     return ', '.join(codes) or None, '; '.join(messages) or None
 
 
-def validate_base_url(url):
-    """The problem with the coordinator URL, or ``None`` when it is usable."""
-    parts = urlsplit(url or '')
-    if parts.scheme not in ('https', 'http') or not parts.netloc:
-        return 'url must be the ECE coordinator URL, such as https://coordinator.example.com:12443; got %r.' % url
-    if parts.query or parts.fragment:
-        return 'url must not carry a query string or fragment; got %r.' % url
+def failed_reply(body):
+    """``(code, message)`` when a 2xx body is a ``BasicFailedReply`` (an error with a success status), else ``None``."""
+    if isinstance(body, dict) and isinstance(body.get('errors'), list) and body['errors']:
+        code, message = parse_error_body(None, body)
+        return code, message or 'no message'
     return None
 
 
@@ -152,12 +154,24 @@ def resources_of(deployment, kind):
             if isinstance(res.get('ref_id'), str) and res.get('ref_id')]
 
 
-class PlanFailed(Exception):
+class PlanFailed(ApiError):
     """A plan that ended in error; the message names the failing step and what it said."""
 
+    def __init__(self, message):
+        super().__init__(message)
 
-class WaitTimeout(Exception):
+    def sentence(self):
+        return self.operation
+
+
+class WaitTimeout(ApiError):
     """The resource did not reach the awaited state before the deadline."""
+
+    def __init__(self, message):
+        super().__init__(message)
+
+    def sentence(self):
+        return self.operation
 
 
 class ECEClient:
@@ -180,18 +194,28 @@ class ECEClient:
         response = self.http.request(method, path, operation, **kwargs)
         return self.http.json(response, operation)
 
-    def _read(self, path, operation, params):
-        """A read whose answer must be a JSON object."""
+    def _read(self, path, operation, params, required=()):
+        """A read whose answer must be a JSON object with an object under each key of ``required``."""
         body = self._call('GET', path, operation, params=params)
+        url = self.http.redact(self.http.url(path))
         if not isinstance(body, dict):
-            raise ApiError(operation, method='GET', url=self.http.redact(self.http.url(path)),
+            raise ApiError(operation, method='GET', url=url, status=200,
                            reason='the server answered with %s instead of a JSON object' % (
                                'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
+        failure = failed_reply(body)
+        if failure:
+            raise ApiError(operation, method='GET', url=url, status=200, code=failure[0], vendor_message=failure[1],
+                           reason='an error reply with a success status')
+        for key in required:
+            if not isinstance(_dig(body, key), dict):
+                raise ApiError(operation, method='GET', url=url, status=200,
+                               reason='the answer has no %s object (keys: %s); refusing to guess the state' % (
+                                   key, ', '.join(sorted(str(name) for name in body)[:10]) or 'none'))
         return body
 
     @staticmethod
-    def resource_path(deployment_id, kind, ref_id, suffix=''):
-        return 'deployments/%s/%s/%s%s' % (quote(deployment_id, safe=''), kind, quote(ref_id, safe=''), suffix)
+    def resource_path(deployment_id, kind, ref_id, *suffix):
+        return ('deployments', deployment_id, kind, ref_id) + suffix
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -199,24 +223,33 @@ class ECEClient:
         """The deployment with its resources and their current and pending plans (no logs, no history)."""
         params = dict(show_plans='true', show_plan_logs='false', show_plan_history='false', show_metadata='false',
                       show_settings='false', show_instance_configurations='false', enrich_with_template='false')
-        return self._read('deployments/%s' % quote(deployment_id, safe=''), 'Reading deployment %s' % deployment_id,
-                          params)
+        return self._read(('deployments', deployment_id), 'Reading deployment %s' % deployment_id, params,
+                          required=('resources',))
 
     def get_resource(self, deployment_id, kind, ref_id, logs=False):
         """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
         params = dict(show_plans='true', show_plan_logs=_flag(logs), show_plan_history='false',
                       show_metadata='false', show_settings='false')
+        # Every *ResourceInfo requires info, and every stateless *Info requires plan_info: without them the
+        # state (running? plan pending? plan failed?) cannot be told, and must not be read as "done".
         return self._read(self.resource_path(deployment_id, kind, ref_id),
-                          'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params)
+                          'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params,
+                          required=('info', 'info.plan_info'))
 
     # --- commands ---------------------------------------------------------------------------
 
     def _command(self, action, deployment_id, kind, ref_id, method, suffix, params=None):
         operation = 'Requesting the %s of %s %s in deployment %s' % (ACTION_NAMES[action], kind, ref_id, deployment_id)
-        return self._call(method, self.resource_path(deployment_id, kind, ref_id, suffix), operation, params=params) or {}
+        path = self.resource_path(deployment_id, kind, ref_id, *suffix)
+        answer = self._call(method, path, operation, params=params) or {}
+        failure = failed_reply(answer)
+        if failure:
+            raise ApiError(operation, method=method, url=self.http.redact(self.http.url(path)), status=200,
+                           code=failure[0], vendor_message=failure[1], reason='an error reply with a success status')
+        return answer
 
     def restart(self, deployment_id, kind, ref_id, cancel_pending=False):
-        return self._command('restart', deployment_id, kind, ref_id, 'POST', '/_restart',
+        return self._command('restart', deployment_id, kind, ref_id, 'POST', ('_restart',),
                              dict(cancel_pending=_flag(cancel_pending)))
 
     def shutdown(self, deployment_id, kind, ref_id, skip_snapshot=False, hide=False):
@@ -224,28 +257,28 @@ class ECEClient:
         if hide:
             # Only platform administrators may send hide at all, so it is sent only when asked for.
             params['hide'] = 'true'
-        return self._command('shutdown', deployment_id, kind, ref_id, 'POST', '/_shutdown', params)
+        return self._command('shutdown', deployment_id, kind, ref_id, 'POST', ('_shutdown',), params)
 
     def restore(self, deployment_id, kind, ref_id):
-        return self._command('restore', deployment_id, kind, ref_id, 'POST', '/_restore', dict(restore_snapshot='false'))
+        return self._command('restore', deployment_id, kind, ref_id, 'POST', ('_restore',), dict(restore_snapshot='false'))
 
     def delete(self, deployment_id, kind, ref_id):
-        return self._command('delete', deployment_id, kind, ref_id, 'DELETE', '')
+        return self._command('delete', deployment_id, kind, ref_id, 'DELETE', ())
 
     def start_instances(self, deployment_id, kind, ref_id):
-        return self._command('start_instances', deployment_id, kind, ref_id, 'POST', '/instances/_start')
+        return self._command('start_instances', deployment_id, kind, ref_id, 'POST', ('instances', '_start'))
 
     def stop_instances(self, deployment_id, kind, ref_id):
-        return self._command('stop_instances', deployment_id, kind, ref_id, 'POST', '/instances/_stop')
+        return self._command('stop_instances', deployment_id, kind, ref_id, 'POST', ('instances', '_stop'))
 
     def start_maintenance(self, deployment_id, kind, ref_id):
-        return self._command('start_maintenance', deployment_id, kind, ref_id, 'POST', '/instances/maintenance-mode/_start')
+        return self._command('start_maintenance', deployment_id, kind, ref_id, 'POST', ('instances', 'maintenance-mode', '_start'))
 
     def stop_maintenance(self, deployment_id, kind, ref_id):
-        return self._command('stop_maintenance', deployment_id, kind, ref_id, 'POST', '/instances/maintenance-mode/_stop')
+        return self._command('stop_maintenance', deployment_id, kind, ref_id, 'POST', ('instances', 'maintenance-mode', '_stop'))
 
     def cancel_pending(self, deployment_id, kind, ref_id):
-        return self._command('cancel_pending', deployment_id, kind, ref_id, 'DELETE', '/plan/pending',
+        return self._command('cancel_pending', deployment_id, kind, ref_id, 'DELETE', ('plan', 'pending'),
                              dict(ignore_missing='true'))
 
     def run(self, action, deployment_id, kind, ref_id, **options):
@@ -329,6 +362,12 @@ def plan_failure(resource):
     if not message:
         message = _obj(current.get('error')).get('message') or 'no message'
     return str(step.get('step_id') or 'unknown'), str(message)
+
+
+def _dig(value, dotted):
+    for key in dotted.split('.'):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _last_message(step):
@@ -415,9 +454,7 @@ def summarize(kind, resource):
 def ece_client_from_module(module, pool_maxsize=4):
     """Validate the connection options and build an ``ECEClient`` (no request is sent)."""
     params = module.params
-    problem = validate_base_url(params['url'])
-    if problem:
-        module.fail_json(msg=problem)
+    require_url(module, params['url'], 'url', 'https://coordinator.example.com:12443')
     api_key, username, password = ece_credentials(params)
     # Values from the environment are secrets as much as the task's own.
     for secret in (api_key, password):
@@ -426,17 +463,18 @@ def ece_client_from_module(module, pool_maxsize=4):
     if not api_key and not (username and password):
         module.fail_json(msg='Give either api_key (or ECE_API_KEY) or username and password '
                              '(or ECE_USERNAME and ECE_PASSWORD).')
+    warn_plain_http(module, params['url'], 'url', 'the API key' if api_key else 'the password')
     headers = None
     auth = None
-    secrets = []
     if api_key:
         headers = {'Authorization': 'ApiKey %s' % api_key}
-        secrets.append(api_key)
     else:
         auth = (username, password)
-        secrets.append(password)
-    http = client_from_module(module, api_base(params['url']), secrets=secrets, error_parser=_parser_with_header,
+    http = client_from_module(module, api_base(params['url']), secrets=[api_key], error_parser=_parser_with_header,
                               pool_maxsize=pool_maxsize, headers=headers)
+    if auth:
+        # The password, and the base64 of username:password that the Authorization header carries.
+        register_basic_auth(module, http, username, password)
     return ECEClient(http, auth=auth)
 
 

@@ -26,7 +26,7 @@ author:
 options:
   deployment_id:
     description:
-      - Identifier of the deployment.
+      - Identifier of the deployment. V(.) and V(..) are refused before any request.
     type: str
     required: true
   kind:
@@ -96,7 +96,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each command to take effect before failing the task.
+      - Seconds to wait for each command to take effect before failing the task, at most V(86400).
     type: int
     default: 600
 extends_documentation_fragment:
@@ -119,6 +119,12 @@ notes:
     then sends only the commands needed.
   - Requests that write are repeated only after HTTP 429 or 503, which the server sends before doing anything,
     so a restart is never sent twice.
+  - C(changed) is true only when the server accepted a command. When a command's answer is lost after
+    it may have been carried out (connection cut, read timeout, HTTP 502 or 504 from a gateway), the resource
+    is read again for up to 15 seconds; if it shows the command (a new plan, the instances as asked, the
+    resource gone), the task goes on with a warning, otherwise it fails with C(changed=false).
+  - A resource listed by the server with an id that cannot be a URL path segment (empty, V(.) or V(..)) fails
+    the task before any command is sent.
 seealso:
   - module: platform_ops.admin.ece_stateless_resource_info
   - name: Restart Deployment Stateless Resource (ECE API)
@@ -209,7 +215,8 @@ ref_id:
   sample: main-kibana
 actions:
   description:
-    - The commands sent, in order (in check mode, the commands that would be sent). One or more of
+    - The commands sent, in order (in check mode, the commands that would be sent; when a command fails, the
+      commands the server accepted before it). One or more of
       V(cancel_pending), V(restore), V(start_instances), V(stop_instances), V(restart), V(shutdown), V(delete),
       V(start_maintenance), V(stop_maintenance).
   returned: always
@@ -289,22 +296,25 @@ pending_plan:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
+    ACTION_NAMES,
     ECE_MUTUALLY_EXCLUSIVE,
+    MAX_WAIT_TIMEOUT,
     PLAN_COMMANDS,
     STATELESS_KINDS,
-    PlanFailed,
-    WaitTimeout,
     ece_argument_spec,
     ece_client_from_module,
     instance_running,
     instances_of,
     observed_state,
+    plan_attempt_id,
     resource_gone,
     resources_of,
     summarize,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
 
+# After a lost answer, how long to look for the command's effect before deciding it was not carried out.
+OBSERVE_WINDOW = 15.0
 STATES = ('started', 'stopped', 'restarted', 'shutdown', 'absent')
 
 
@@ -327,12 +337,15 @@ def argument_spec():
 
 def validate(module):
     params = module.params
-    if not params['deployment_id'].strip():
-        module.fail_json(msg='deployment_id must not be empty.')
+    problem = id_problem(params['deployment_id'], 'deployment_id')
     if params['ref_id'] is not None and not params['ref_id'].strip():
-        module.fail_json(msg='ref_id must not be empty; leave it out to use the only resource of its kind.')
-    if params['wait_timeout'] <= 0:
-        module.fail_json(msg='wait_timeout must be greater than 0, got %s.' % params['wait_timeout'])
+        problem = problem or 'ref_id must not be empty; leave it out to use the only resource of its kind.'
+    problem = problem or id_problem(params['ref_id'], 'ref_id')
+    if problem:
+        module.fail_json(msg=problem)
+    if not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        module.fail_json(msg='wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (
+            MAX_WAIT_TIMEOUT, params['wait_timeout']))
     if params['maintenance_mode'] is not None and params['state'] in ('shutdown', 'absent'):
         module.fail_json(msg='maintenance_mode cannot be combined with state=%s: a shut-down resource has no instances.'
                          % params['state'])
@@ -460,9 +473,8 @@ def main():
     try:
         run(module, client, result)
     except ApiError as error:
+        # PlanFailed and WaitTimeout are ApiErrors too: one sentence with the result so far.
         fail_from_error(module, error, **result)
-    except (PlanFailed, WaitTimeout) as error:
-        module.fail_json(msg=str(error), **result)
     finally:
         client.http.close()
     module.exit_json(**result)
@@ -493,8 +505,9 @@ def run(module, client, result):
         if actions[0] != 'restart':
             actions.insert(0, 'cancel_pending')
     result['actions'] = actions
-    result['changed'] = bool(actions)
     if module.check_mode or not actions:
+        # Check mode reports the change it would make; a real run only what the server accepted (below).
+        result['changed'] = bool(actions)
         result.update(_returned(before))
         if module._diff:
             plan_id = before['plan_attempt_id']
@@ -511,13 +524,15 @@ def run(module, client, result):
     try:
         current = act(module, client, ref_id, actions, resource, pending, accepted)
     except ApiError as error:
+        # changed says what the server accepted, never what was only planned.
+        result.update(actions=accepted, changed=bool(accepted))
         if params['state'] != 'absent' or not resource_gone(error):
             raise
         # Removed by someone else meanwhile: absent is what was asked for.
         module.warn('%s %s of deployment %s disappeared while it was being removed (%s); it is absent.' % (
             kind, ref_id, deployment_id, error.code))
-        result.update(actions=accepted, changed=bool(accepted))
         current = None
+    result['changed'] = bool(accepted)
 
     if current is None:
         result['state'] = 'absent'
@@ -545,7 +560,16 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
             options['cancel_pending'] = bool(pending) and params['cancel_pending']
         elif action == 'shutdown':
             options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
-        answer = client.run(action, deployment_id, kind, ref_id, **options)
+        try:
+            answer = client.run(action, deployment_id, kind, ref_id, **options)
+        except ApiError as error:
+            if not error.maybe_applied:
+                raise
+            answer = {}
+            observed = took_effect(module, client, action, ref_id, current, error)
+            if observed is None:
+                accepted.append(action)
+                return None
         accepted.append(action)
         for warning in (answer.get('warnings') if isinstance(answer, dict) else None) or ():
             if not isinstance(warning, dict):
@@ -560,6 +584,47 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
             current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
                                   predicate=predicate_for(action))
     return current
+
+
+def took_effect(module, client, action, ref_id, before, error):
+    """After a command whose answer was lost: read the resource until the command shows (return the resource,
+    or ``None`` for a deletion) or ``OBSERVE_WINDOW`` seconds pass (raise ``error``, saying so)."""
+    params = module.params
+    deployment_id, kind = params['deployment_id'], params['kind']
+    window = min(float(params['wait_timeout']), OBSERVE_WINDOW)
+    deadline = client.clock() + window
+    before_current = plan_attempt_id(before, 'current')
+    before_pending = plan_attempt_id(before, 'pending')
+    predicate = predicate_for(action)
+    delay = 0.1
+    while True:
+        try:
+            resource = client.get_resource(deployment_id, kind, ref_id)
+        except ApiError as reread:
+            if action == 'delete' and resource_gone(reread):
+                resource = None
+            else:
+                raise error from None
+        if action == 'delete':
+            seen = resource is None
+        elif action == 'cancel_pending':
+            seen = plan_attempt_id(resource, 'pending') is None
+        elif action in PLAN_COMMANDS:
+            pending = plan_attempt_id(resource, 'pending')
+            seen = (pending is not None and pending != before_pending) or plan_attempt_id(resource, 'current') != before_current
+        else:
+            seen = predicate(resource)
+        if seen:
+            module.warn('The answer to the %s of %s %s in deployment %s was lost (%s); reading the resource again shows '
+                        'the command was carried out.' % (ACTION_NAMES[action], kind, ref_id, deployment_id, error.reason
+                                                          or 'HTTP %s' % error.status))
+            return resource
+        if client.clock() >= deadline:
+            error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
+                           'so it was not carried out' % (error.reason or 'HTTP %s' % error.status, window)
+            raise error
+        client.sleep(min(delay, max(0.0, deadline - client.clock())))
+        delay = min(delay * 2, 2.0)
 
 
 def _returned(summary):

@@ -146,7 +146,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     resources_of,
     summarize,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
 
 
 def main():
@@ -163,8 +163,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params['deployment_id'].strip():
-        module.fail_json(msg='deployment_id must not be empty.')
+    problem = id_problem(params['deployment_id'], 'deployment_id')
+    if problem:
+        module.fail_json(msg=problem)
     client = ece_client_from_module(module)
     try:
         deployment = client.get_deployment(params['deployment_id'])

@@ -341,7 +341,7 @@ def test_bad_input_fails_before_any_request(ansible, ece):
         (dict(kind='kibana', state='shutdown', maintenance_mode=True), 'maintenance_mode cannot be combined'),
         (dict(kind='kibana', state='started', hide=True), 'hide applies to state=shutdown only'),
         (dict(kind='kibana', state='restarted', wait_timeout=0), 'wait_timeout must be greater than 0'),
-        (dict(kind='kibana', state='started', url='coordinator:12443'), 'url must be the ECE coordinator URL'),
+        (dict(kind='kibana', state='started', url='coordinator:12443'), 'url must be a URL such as https://coordinator.example.com:12443'),
         (dict(kind='kibana', state='started', username='admin'), 'parameters are mutually exclusive'),
         (dict(kind='kibana', state='started', timeout=0), 'timeout must be greater than 0'),
     ):

@@ -394,7 +394,9 @@ class ECESimulator(Simulator):
         response = super()._vendor(request)
         entry = request.environ.get('ece.log_entry')
         if entry is not None:
-            body = response.get_data(as_text=True)
+            # A broken answer (fault mode) streams: log the answer it was cut from.
+            raw = getattr(response, 'sim_body', None)
+            body = raw.decode('utf-8', 'replace') if raw is not None else response.get_data(as_text=True)
             try:
                 decoded = json.loads(body) if body else None
             except ValueError:
