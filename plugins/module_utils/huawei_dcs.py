@@ -11,8 +11,8 @@ scans and kill-all that are polled until ``SUCCESS`` or ``FAIL``.
 
 from __future__ import annotations
 
+import re
 import time
-from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -21,13 +21,27 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
     client_from_module,
     common_argument_spec,
     fail_from_error,
+    id_problem,
     register_secret,
+    require_url,
+    warn_plain_http,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_signer import SdkHmacSha256Auth, TokenAuth
 
 DEFAULT_ENDPOINT = 'https://dcs.{region}.myhuaweicloud.com'
 DEFAULT_IAM_ENDPOINT = 'https://iam.{region}.myhuaweicloud.com'
 PAGE_LIMIT = 1000
+# At most this many pages of sessions are read from one node (a million sessions): a server that keeps
+# answering pages is not followed further.
+MAX_PAGES = 1000
+# The longest a task may wait for scans and jobs (wait_timeout).
+MAX_WAIT_TIMEOUT = 86400
+# Region names as the vendor spells them (cn-north-4, ap-southeast-1, la-south-2, my-kualalumpur-1): the
+# region becomes part of a host name, so anything else (a '@', a ':', a '/') would send requests elsewhere.
+REGION_PATTERN = re.compile(r'^[a-z]{2,4}(-[a-z0-9]+){1,3}$')
+# The code DCS answers a kill-all with while another kill-all job runs on the instance ("This operation is not
+# allowed when the task is in the current state").
+JOB_IN_PROGRESS = 'DCS.4957'
 
 # Job polling: a short first delay, then exponential backoff capped at POLL_MAX seconds.
 POLL_FIRST = 0.5
@@ -115,10 +129,6 @@ class JobError(ApiError):
         return result
 
 
-def _segment(value):
-    return quote(str(value), safe='')
-
-
 def is_proxy(node):
     return node.get('node_type') == 'proxy' or node.get('node_role') == 'redis-proxy'
 
@@ -199,18 +209,24 @@ class DCSClient:
                 error.reason = explain(error, self.auth_kind)
             raise
         body = self.http.json(response, operation)
+        url = self.http.redact(response.request.url)
         if body is not None and not isinstance(body, dict):
-            raise ApiError(operation, method=method, url=self.http.redact(response.request.url), status=response.status_code,
+            raise ApiError(operation, method=method, url=url, status=response.status_code,
                            reason='the answer is JSON but not an object: %s' % type(body).__name__)
+        if body and ('error_code' in body or 'error_msg' in body):
+            # An error with a success status: never data, never a success.
+            code, message = parse_error_body(response, body)
+            raise ApiError(operation, method=method, url=url, status=response.status_code, code=code,
+                           vendor_message=message or 'no message', reason='an error body with a success status')
         return response, body
 
-    def instance_path(self, instance_id, tail=''):
-        return 'v2/%s/instances/%s%s' % (_segment(self.project_id), _segment(instance_id), tail)
+    def instance_path(self, instance_id, *tail):
+        return ('v2', self.project_id, 'instances', instance_id) + tail
 
     # --- typed calls ----------------------------------------------------------------------
 
     def logical_nodes(self, instance_id):
-        body = self.call('GET', self.instance_path(instance_id, '/logical-nodes'),
+        body = self.call('GET', self.instance_path(instance_id, 'logical-nodes'),
                          'Listing the nodes of DCS instance %s' % instance_id)[1]
         nodes = (body or {}).get('nodes') or []
         if not isinstance(nodes, list) or not all(isinstance(node, dict) and node.get('node_id') for node in nodes):
@@ -218,7 +234,7 @@ class DCSClient:
         return nodes
 
     def start_scan(self, instance_id, node_id, clean_cache=True):
-        body = self.call('POST', self.instance_path(instance_id, '/clients'),
+        body = self.call('POST', self.instance_path(instance_id, 'clients'),
                          'Scanning the sessions of node %s of DCS instance %s' % (node_id, instance_id),
                          json={'node_id': node_id, 'clean_cache': bool(clean_cache)})[1]
         return self._job_id(body, 'session scan', instance_id)
@@ -227,9 +243,10 @@ class DCSClient:
         """Every session of a node (``limit`` 1000 and ``offset`` until ``count`` are read)."""
         operation = 'Listing the sessions of node %s of DCS instance %s' % (node_id, instance_id)
         sessions = []
-        while True:
+        previous = None
+        for _page_number in range(MAX_PAGES):
             params = {'node_id': node_id, 'offset': len(sessions), 'limit': PAGE_LIMIT}
-            body = self.call('GET', self.instance_path(instance_id, '/clients'), operation, params=params)[1] or {}
+            body = self.call('GET', self.instance_path(instance_id, 'clients'), operation, params=params)[1] or {}
             page = [] if body.get('clients') is None else body['clients']
             count = 0 if body.get('count') is None else body['count']
             if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
@@ -239,12 +256,20 @@ class DCSClient:
             if nameless:
                 raise ApiError(operation, reason='the session list has a session without an address (addr/peer): %s' % (
                     _snippet(nameless[0]),))
+            if page and page == previous:
+                raise ApiError(operation, status=200, reason='the service answered offset %d with the page it gave for the '
+                               'previous offset; stopping instead of reading it again' % len(sessions))
+            if len(sessions) + len(page) > count:
+                raise ApiError(operation, status=200, reason='the service sent %d sessions but announced %d' % (
+                    len(sessions) + len(page), count))
+            previous = page
             sessions.extend(page)
             if not page or len(sessions) >= count:
                 return sessions
+        raise ApiError(operation, status=200, reason='more than %d pages of sessions; stopping' % MAX_PAGES)
 
     def kill_clients(self, instance_id, node_id, addresses):
-        self.call('POST', self.instance_path(instance_id, '/clients/kill'),
+        self.call('POST', self.instance_path(instance_id, 'clients', 'kill'),
                   'Killing %d sessions of node %s of DCS instance %s' % (len(addresses), node_id, instance_id),
                   json={'node_id': node_id, 'client_addrs': list(addresses)})
 
@@ -256,13 +281,16 @@ class DCSClient:
         else:
             payload = {'node_id': node_id, 'kill_all_nodes': False}
             what = 'node %s' % node_id
-        body = self.call('POST', self.instance_path(instance_id, '/clients/kill-all'),
+        body = self.call('POST', self.instance_path(instance_id, 'clients', 'kill-all'),
                          'Killing all sessions of %s of DCS instance %s' % (what, instance_id), json=payload)[1]
         return self._job_id(body, 'kill-all', instance_id)
 
     def get_job(self, job_id):
-        return self.call('GET', 'v2/%s/jobs/%s' % (_segment(self.project_id), _segment(job_id)),
-                         'Reading DCS job %s' % job_id)[1] or {}
+        operation = 'Reading DCS job %s' % job_id
+        job = self.call('GET', ('v2', self.project_id, 'jobs', job_id), operation)[1]
+        if not isinstance(job, dict) or not isinstance(job.get('status'), str):
+            raise ApiError(operation, status=200, reason='the job answer has no status (got %s)' % _snippet(job))
+        return job
 
     def wait_job(self, job_id, timeout, what='job', target='', started=None, deadline=None):
         """Poll a job until ``SUCCESS`` (returns the job) or ``FAIL``/the deadline (raises ``JobError``).
@@ -298,11 +326,11 @@ class DCSClient:
 
     def _job_id(self, body, what, instance_id):
         job_id = (body or {}).get('job_id')
-        if not job_id:
-            error = ApiError('Starting a DCS %s on instance %s' % (what, instance_id),
-                             reason='the service accepted the request but answered without a job_id to wait for')
-            error.accepted = True  # the request succeeded: what it started may be under way
-            raise error
+        if not isinstance(job_id, str) or not job_id.strip():
+            # The request succeeded, so what it started may be under way: the caller looks (maybe_applied).
+            raise ApiError('Starting a DCS %s on instance %s' % (what, instance_id), status=200, maybe_applied=True,
+                           reason='the service accepted the request but answered without a job_id to wait for (got %s)'
+                           % _snippet((body or {}).get('job_id')))
         return job_id
 
     def session_nodes(self, instance_id, node_id=None):
@@ -329,6 +357,24 @@ class DCSClient:
         return result
 
 
+    def sessions_gone(self, instance_id, wanted, window, timeout):
+        """After a kill whose answer was lost (or a kill-all run by someone else): scan the nodes of ``wanted``
+        (``{node_id: set of addresses}``) until every address is gone or ``window`` seconds passed; return the
+        addresses gone, ``{node_id: [address]}``."""
+        deadline = self.clock() + window
+        delay = POLL_FIRST
+        while True:
+            by_node = self.scan_sessions(instance_id, sorted(wanted), timeout)
+            gone = {}
+            for node_id, addresses in wanted.items():
+                present = {kill_address(session) for session in by_node[node_id]}
+                gone[node_id] = sorted(set(addresses) - present)
+            if all(len(gone[node_id]) == len(wanted[node_id]) for node_id in wanted) or self.clock() >= deadline:
+                return gone
+            self.sleep(min(delay, max(0.0, deadline - self.clock())))
+            delay = min(delay * POLL_FACTOR, POLL_MAX)
+
+
 def _snippet(value, length=120):
     text = repr(value)
     return text if len(text) <= length else text[:length] + '...'
@@ -336,15 +382,6 @@ def _snippet(value, length=120):
 
 def _seconds(value):
     return int(value) if float(value).is_integer() else value
-
-
-def validate_url(value, option):
-    parts = urlsplit(value or '')
-    if parts.scheme not in ('https', 'http') or not parts.netloc:
-        return '%s must be a URL such as https://dcs.ap-southeast-1.myhuaweicloud.com; got %r.' % (option, value)
-    if parts.query or parts.fragment:
-        return '%s must not carry a query string or fragment; got %r.' % (option, value)
-    return None
 
 
 def connection_problem(params):
@@ -367,14 +404,10 @@ def connection_problem(params):
         return 'Give region (or HUAWEICLOUD_SDK_REGION), or endpoint.'
     if iam and not params['iam_endpoint'] and not params['region']:
         return 'Give region (or HUAWEICLOUD_SDK_REGION), or iam_endpoint, for the IAM token.'
-    for option in ('endpoint', 'iam_endpoint'):
-        if params[option]:
-            problem = validate_url(params[option], option)
-            if problem:
-                return problem
-    if not params['project_id'].strip():
-        return 'project_id must not be empty.'
-    return None
+    region = params['region']
+    if region is not None and not REGION_PATTERN.match(region):
+        return 'region must be a region name such as ap-southeast-1 or cn-north-4; got %r.' % region
+    return id_problem(params['project_id'], 'project_id')
 
 
 def request_token(http, iam_endpoint, params):
@@ -403,11 +436,21 @@ def request_token(http, iam_endpoint, params):
 def dcs_client_from_module(module, sleep=time.sleep):
     """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient``."""
     params = module.params
+    for option in ('endpoint', 'iam_endpoint'):
+        if params[option] is not None:
+            require_url(module, params[option], option, 'https://dcs.ap-southeast-1.myhuaweicloud.com')
     problem = connection_problem(params)
     if problem:
         module.fail_json(msg=problem)
     region = params['region']
     endpoint = (params['endpoint'] or DEFAULT_ENDPOINT.format(region=region)).rstrip('/')
+    iam_endpoint = (params['iam_endpoint'] or DEFAULT_IAM_ENDPOINT.format(region=region)).rstrip('/')
+    if params['access_key']:
+        warn_plain_http(module, endpoint, 'endpoint', 'the access key and signed requests' + (
+            ' with the security token' if params['security_token'] else ''))
+    else:
+        warn_plain_http(module, iam_endpoint, 'iam_endpoint', 'the IAM password')
+        warn_plain_http(module, endpoint, 'endpoint', 'the IAM token')
     secrets = [params['secret_key'], params['security_token'], params['iam_password']]
     http = client_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body)
     project_id = params['project_id'].strip()
@@ -415,7 +458,6 @@ def dcs_client_from_module(module, sleep=time.sleep):
         http.session.auth = SdkHmacSha256Auth(params['access_key'], params['secret_key'], project_id=project_id,
                                               security_token=params['security_token'])
         return DCSClient(http, project_id, auth_kind='aksk', sleep=sleep)
-    iam_endpoint = (params['iam_endpoint'] or DEFAULT_IAM_ENDPOINT.format(region=region)).rstrip('/')
     try:
         token = request_token(http, iam_endpoint, params)
     except ApiError as error:

@@ -63,6 +63,7 @@ options:
       - The job is polled after half a second, then at intervals growing by half up to 5 seconds, and once
         more at the deadline. A job still running then fails the task with its ID and last status, and
         C(changed=true) because the kill was sent.
+      - At most V(86400).
     type: int
     default: 300
 extends_documentation_fragment:
@@ -86,6 +87,16 @@ notes:
     matches again on the next run.
   - The session list is a snapshot the scan takes; sessions that connect between the scan and the kill
     are not killed by O(client_addrs) or the other filters, but are killed by a kill-all.
+  - C(changed) is what the service did. When the answer to a kill is lost (connection cut, read timeout,
+    HTTP 502 or 504 from a gateway), the node is scanned again and the sessions gone count as killed, with a
+    warning; none gone fails the task with C(changed=false). A kill-all whose answer is lost is judged the same
+    way, scanning for up to 30 seconds (at most O(wait_timeout)); one answered without a C(job_id) fails the
+    task after that scan, with C(changed) saying whether the sessions went.
+  - When another kill-all job runs on the instance (two tasks at once), DCS refuses a second one with
+    C(DCS.4957). The task then reports no change with a warning, since the other job kills the sessions; with
+    O(wait=true) it scans until they are gone (failing after O(wait_timeout) if they are not).
+  - An id (O(instance_id), O(node_id), C(project_id)) of V(.) or V(..) fails before any request. A session list
+    that repeats a page, or sends more sessions than it announced, fails the task instead of being read again.
 seealso:
   - module: platform_ops.admin.dcs_sessions_info
 '''
@@ -169,9 +180,11 @@ sessions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
     DCS_REQUIRED_TOGETHER,
+    JOB_IN_PROGRESS,
+    MAX_WAIT_TIMEOUT,
     JobError,
     dcs_argument_spec,
     dcs_client_from_module,
@@ -183,6 +196,8 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs impo
 )
 
 MAX_BATCH = 1000
+# After a kill-all whose answer was lost, how long to scan for its effect before deciding it did not happen.
+OBSERVE_WINDOW = 30.0
 
 
 def argument_spec():
@@ -203,6 +218,9 @@ def argument_spec():
 def input_problem(params):
     if params['node_id'] is not None and not params['node_id'].strip():
         return 'node_id must not be empty: give the ID of a node, or all_nodes=true.'
+    problem = id_problem(params['node_id'], 'node_id') or id_problem(params['instance_id'], 'instance_id')
+    if problem:
+        return problem
     if params['node_id'] and params['all_nodes']:
         return 'Give either node_id or all_nodes=true, not both.'
     if not params['node_id'] and not params['all_nodes']:
@@ -211,8 +229,8 @@ def input_problem(params):
         return 'instance_id must not be empty.'
     if not 1 <= params['batch_size'] <= MAX_BATCH:
         return 'batch_size must be between 1 and %d, got %s.' % (MAX_BATCH, params['batch_size'])
-    if params['wait_timeout'] <= 0:
-        return 'wait_timeout must be greater than 0, got %s.' % params['wait_timeout']
+    if not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        return 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
     return filter_problem(params)
 
 
@@ -244,7 +262,7 @@ def main():
     filters = filters_from_params(params)
     client = dcs_client_from_module(module)
     result = dict(changed=False, killed=[] if filters else 0, job_id=None, sessions=[])
-    sent = []
+    killed = []  # addresses the service killed (filters), reported whatever happens next
     try:
         node_ids = client.session_nodes(instance_id, one_node)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
@@ -253,38 +271,98 @@ def main():
         doomed = [session for session in sessions if session_matches(session, filters)] if filters else sessions
         if not doomed:
             module.exit_json(**result)
-        result['changed'] = True
-        result['killed'] = [kill_address(session) for session in doomed] if filters else len(doomed)
         if module._diff:
             result['diff'] = diff_of(sessions, doomed)
         if module.check_mode:
+            result.update(changed=True, killed=[kill_address(session) for session in doomed] if filters else len(doomed))
             module.exit_json(**result)
         if filters:
             for node_id in node_ids:
                 addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
                 for start in range(0, len(addresses), params['batch_size']):
                     batch = addresses[start:start + params['batch_size']]
-                    client.kill_clients(instance_id, node_id, batch)
-                    sent.extend(batch)
+                    killed.extend(kill_batch(module, client, instance_id, node_id, batch))
+            result.update(changed=bool(killed), killed=killed)
         else:
-            result['job_id'] = client.kill_all(instance_id, one_node)
-            if params['wait']:
-                result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
-                                                target=' on DCS instance %s' % instance_id)
+            kill_all(module, client, instance_id, one_node, doomed, result)
         module.exit_json(**result)
     except JobError as error:
-        # The failed job's ID comes with the error: a scan job's, or the kill-all job's.
-        result.pop('sessions')
-        result.pop('job_id')
-        fail_from_error(module, error, **result)
+        # The failed job's ID comes with the error: a scan job's, or the kill-all job's (then the kill was sent).
+        fail_from_error(module, error, changed=result['job_id'] is not None,
+                        killed=len(doomed) if result['job_id'] is not None else 0)
     except ApiError as error:
-        # Kills already sent stay done: report them.
-        # A kill-all the service accepted without a job_id may be under way: changed, like a sent kill.
-        kill_all_sent = result['job_id'] is not None or (result['changed'] and getattr(error, 'accepted', False))
-        fail_from_error(module, error, changed=bool(sent) or kill_all_sent, job_id=result['job_id'],
-                        killed=sent if filters else result['killed'] if kill_all_sent else 0)
+        # Kills the service carried out stay done: report them, and only them.
+        fail_from_error(module, error, changed=bool(killed) or bool(result['changed']), job_id=result['job_id'],
+                        killed=killed if filters else result['killed'])
     finally:
         client.http.close()
+
+
+def observe_window(params):
+    """How long to look for the effect of a kill whose answer was lost."""
+    return min(float(params['wait_timeout']), OBSERVE_WINDOW)
+
+
+def kill_batch(module, client, instance_id, node_id, batch):
+    """Kill one batch; returns the addresses killed. A lost answer is judged by scanning the node again."""
+    try:
+        client.kill_clients(instance_id, node_id, batch)
+        return list(batch)
+    except ApiError as error:
+        if not error.maybe_applied:
+            raise
+        gone = client.sessions_gone(instance_id, {node_id: set(batch)}, 0, module.params['wait_timeout'])[node_id]
+        if not gone:
+            error.reason = '%s; a new scan shows none of these %d sessions was killed' % (
+                error.reason or 'HTTP %s' % error.status, len(batch))
+            raise error
+        module.warn('The answer to killing %d sessions of node %s of DCS instance %s was lost (%s); a new scan shows %d '
+                    'of them gone, which are reported as killed.' % (len(batch), node_id, instance_id,
+                                                                   error.reason or 'HTTP %s' % error.status, len(gone)))
+        return gone
+
+
+def kill_all(module, client, instance_id, one_node, doomed, result):
+    """Kill every session (of a node, or of every node) with one kill-all job, waiting for it as asked."""
+    params = module.params
+    wanted = {}
+    for session in doomed:
+        wanted.setdefault(session['node_id'], set()).add(kill_address(session))
+    try:
+        result['job_id'] = client.kill_all(instance_id, one_node)
+    except ApiError as error:
+        if error.code == JOB_IN_PROGRESS:
+            # Another kill-all job runs on the instance (two tasks at once): it kills these sessions. Nothing of
+            # this task's was carried out; with wait, its end is waited for by scanning until they are gone.
+            module.warn('DCS refused the kill-all (%s: %s): another kill-all job is running on instance %s and kills '
+                        'these sessions.' % (error.code, error.vendor_message, instance_id))
+            if params['wait']:
+                gone = client.sessions_gone(instance_id, wanted, params['wait_timeout'], params['wait_timeout'])
+                left = sum(len(wanted[node]) - len(gone[node]) for node in wanted)
+                if left:
+                    error.reason = 'another kill-all job is running, and %d sessions were still there after %ss' % (
+                        left, params['wait_timeout'])
+                    raise error
+            result['killed'] = 0
+            return
+        if not error.maybe_applied:
+            raise
+        # The answer was lost, or came without a job to wait for: look at what the sessions do.
+        gone = client.sessions_gone(instance_id, wanted, observe_window(params), params['wait_timeout'])
+        count = sum(len(addresses) for addresses in gone.values())
+        result.update(changed=bool(count), killed=count)
+        if error.status == 200 or not count:
+            # A malformed answer fails whatever happened; a lost one fails when nothing happened.
+            error.reason = '%s; a new scan shows %d of %d sessions gone' % (
+                error.reason or 'HTTP %s' % error.status, count, len(doomed))
+            raise error
+        module.warn('The answer to the kill-all on DCS instance %s was lost (%s); new scans show %d of %d sessions '
+                    'gone.' % (instance_id, error.reason or 'HTTP %s' % error.status, count, len(doomed)))
+        return
+    result.update(changed=True, killed=len(doomed))
+    if params['wait']:
+        result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
+                                        target=' on DCS instance %s' % instance_id)
 
 
 if __name__ == '__main__':

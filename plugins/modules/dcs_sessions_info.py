@@ -111,9 +111,10 @@ total:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
     DCS_REQUIRED_TOGETHER,
+    MAX_WAIT_TIMEOUT,
     dcs_argument_spec,
     dcs_client_from_module,
     filter_problem,
@@ -142,13 +143,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    problem = None
-    if not params['instance_id'].strip():
-        problem = 'instance_id must not be empty.'
-    elif params['node_id'] is not None and not params['node_id'].strip():
-        problem = 'node_id must not be empty; leave it out for the sessions of every node.'
-    elif params['wait_timeout'] <= 0:
-        problem = 'wait_timeout must be greater than 0, got %s.' % params['wait_timeout']
+    problem = id_problem(params['instance_id'], 'instance_id')
+    if not problem and params['node_id'] is not None:
+        problem = id_problem(params['node_id'], 'node_id') if params['node_id'].strip() else \
+            'node_id must not be empty; leave it out for the sessions of every node.'
+    if not problem and not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        problem = 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
     problem = problem or filter_problem(params)
     if problem:
         module.fail_json(msg=problem)
