@@ -16,7 +16,6 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -26,20 +25,29 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
     client_from_module,
     common_argument_spec,
     register_secret,
+    require_url,
+    warn_plain_http,
 )
 
-TOKEN_PATH = 'sharing/rest/generateToken'
-CONFIGURATION_PATH = 'admin/notebooks/configuration'
-DEPLOYMENTS_PATH = 'admin/notebooks/deployments'
-WORKSPACES_PATH = 'notebooks/admin/dataaccess/listUserWorkspaces'
-DELETE_WORKSPACE_PATH = 'notebooks/admin/dataaccess/deleteUserWorkspace'
-TRANSFER_WORKSPACE_PATH = 'notebooks/admin/dataaccess/transferUserWorkspace'
+# Paths as segments (the HTTP client encodes each one and refuses '.', '..' and empty ones).
+TOKEN_PATH = ('sharing', 'rest', 'generateToken')
+CONFIGURATION_PATH = ('admin', 'notebooks', 'configuration')
+DEPLOYMENTS_PATH = ('admin', 'notebooks', 'deployments')
+DATA_ACCESS_PATH = ('notebooks', 'admin', 'dataaccess')
+WORKSPACES_PATH = DATA_ACCESS_PATH + ('listUserWorkspaces',)
+DELETE_WORKSPACE_PATH = DATA_ACCESS_PATH + ('deleteUserWorkspace',)
+TRANSFER_WORKSPACE_PATH = DATA_ACCESS_PATH + ('transferUserWorkspace',)
+# Numeric configuration values above this are refused (they are minutes, megabytes or counts; a larger value
+# overflows the server's 32-bit integers).
+CONFIGURATION_MAXIMUM = 2 ** 31 - 1
+# The longest a task may wait for deployments to go (wait_timeout).
+MAX_WAIT_TIMEOUT = 86400
 
 # --- Inferred, not documented: every guess about the vendor API lives here, to be corrected from a live site. ---
 # The form field of configuration/update that carries the whole configuration as a JSON string.
 INFERRED_CONFIGURATION_FIELD = 'configuration'
 # The configuration/update path (documented for 11.4+ without a full sample request).
-INFERRED_CONFIGURATION_UPDATE_PATH = CONFIGURATION_PATH + '/update'
+INFERRED_CONFIGURATION_UPDATE_PATH = CONFIGURATION_PATH + ('update',)
 # terminateDeployment for an unknown or already terminated id answers an error body (code 404 or 500):
 # never trusted on its own; the deployment module lists again and treats "no longer listed" as done.
 # The deployment list has no paging parameters; the whole list arrives in one answer under this key.
@@ -120,19 +128,6 @@ def parse_error_body(response, body):
         text = '; '.join(str(item) for item in messages)
         return body.get('code'), text or 'the server answered status "%s"' % status
     return None, None
-
-
-def validate_base_url(url):
-    """The problem with a base URL, or ``None`` when it is usable."""
-    parts = urlsplit(url or '')
-    if parts.scheme not in ('https', 'http') or not parts.netloc:
-        return 'url must be the base URL with its web adaptor context, such as https://gis.example.com/arcgis; got %r.' % url
-    if parts.username is not None or parts.password is not None:
-        # Not quoted back: the URL holds a secret, and url itself is not a no_log option.
-        return 'url must not carry credentials (user:password@); give them with username and password.'
-    if parts.query or parts.fragment:
-        return 'url must not carry a query string or fragment; got %r.' % url
-    return None
 
 
 class ArcGISClient:
@@ -233,7 +228,14 @@ class ArcGISClient:
     # --- typed calls ----------------------------------------------------------------------
 
     def get_configuration(self):
-        return self.get(CONFIGURATION_PATH, 'Reading the notebook configuration', privilege=PRIVILEGE_CONFIGURATION)
+        """The configuration, a JSON object: any other answer fails rather than being read (or overwritten) as one."""
+        operation = 'Reading the notebook configuration'
+        body = self.get(CONFIGURATION_PATH, operation, privilege=PRIVILEGE_CONFIGURATION)
+        if not isinstance(body, dict):
+            raise ApiError(operation, method='GET', url=self.http.redact(self.http.url(CONFIGURATION_PATH)), status=200,
+                           reason='the answer is %s, not a configuration object' % (
+                               'empty' if body is None else 'a JSON %s' % type(body).__name__))
+        return body
 
     def update_configuration(self, configuration):
         """Post the whole configuration (the server overwrites everything it does not receive)."""
@@ -259,7 +261,7 @@ class ArcGISClient:
         return list(listed.values())
 
     def terminate_deployment(self, deployment_id):
-        return self.post('%s/%s/terminateDeployment' % (DEPLOYMENTS_PATH, quote(str(deployment_id), safe='')),
+        return self.post(DEPLOYMENTS_PATH + (deployment_id, 'terminateDeployment'),
                          'Terminating notebook deployment %s' % deployment_id, privilege=PRIVILEGE_NOTEBOOKS)
 
     def terminate_deployments(self, deployment_ids, parallel=4):
@@ -398,16 +400,12 @@ def _explain(error, privilege, token_generated):
 def arcgis_client_from_module(module, pool_maxsize=10):
     """Validate the connection options and build an ``ArcGISClient`` (no request is sent)."""
     params = module.params
-    problem = validate_base_url(params['url'])
-    if problem:
-        module.fail_json(msg=problem)
+    require_url(module, params['url'], 'url', 'https://gis.example.com/arcgis (the base URL with its web adaptor context)')
     if not params['token'] and not (params['username'] and params['password']):
         module.fail_json(msg='Give either token (or ARCGIS_TOKEN) or username and password '
                              '(or ARCGIS_USERNAME and ARCGIS_PASSWORD).')
-    if urlsplit(params['url']).scheme == 'http':
-        module.warn('url uses plain http: secrets (%s) travel over the network unencrypted, and the token service '
-                    'is documented as HTTPS only; use https.' % ('the token' if params['token']
-                                                                 else 'the password and the generated token'))
+    warn_plain_http(module, params['url'], 'url', 'the token' if params['token'] else
+                    'the password and the generated token (the token service is documented as HTTPS only)')
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
     http = client_from_module(module, params['url'], error_parser=parse_error_body,
@@ -457,6 +455,9 @@ def normalize_settings(settings):
             minimum = CONFIGURATION_MINIMUMS.get(key, 1)
             if number < minimum:
                 problems.append('%s must be at least %d, got %d' % (key, minimum, number))
+                continue
+            if number > CONFIGURATION_MAXIMUM:
+                problems.append('%s must be at most %d, got %d' % (key, CONFIGURATION_MAXIMUM, number))
                 continue
             normalized[key] = number
         elif key in CONFIGURATION_BOOLEANS:

@@ -149,7 +149,11 @@ def main():
     expires = body.get('expires')
     expires_at = None
     if isinstance(expires, (int, float)) and not isinstance(expires, bool):
-        expires_at = datetime.datetime.fromtimestamp(expires / 1000.0, tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+        try:
+            expires_at = datetime.datetime.fromtimestamp(expires / 1000.0, tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+        except (OverflowError, ValueError, OSError):
+            # Out of the range of dates (1e20 ms), or not a number (NaN): returned as sent, without a date.
+            module.warn('The token service answered an expiry time that is not a date (%r); expires_at is null.' % expires)
     module.exit_json(changed=False, token=body['token'], expires=expires, expires_at=expires_at,
                      referer=params['referer'])
 

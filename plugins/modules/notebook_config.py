@@ -50,6 +50,10 @@ notes:
   - The account needs the C(Servers) or C(Security and infrastructure) administrative privilege.
   - The form field of the update request (C(configuration), a JSON string) is inferred from the vendor's
     documentation, which does not show a complete request.
+  - When the answer to the update is lost (connection cut, read timeout, HTTP 502 or 504 from a gateway), the
+    configuration is read again; the task succeeds with a warning if the settings are in place, and fails with
+    C(changed=false) if they are not.
+  - Integer settings must be between their documented minimum (1 otherwise) and 2147483647.
 seealso:
   - module: platform_ops.admin.notebook_config_info
   - name: Notebook configuration (ArcGIS Enterprise Administrator API)
@@ -114,6 +118,26 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
 
 
+def update(module, client, merged, settings, changed_keys):
+    """Post the configuration. When the answer is lost (the update may have been applied), read the configuration
+    again: the settings in place count as done, with a warning; otherwise the task fails unchanged."""
+    try:
+        client.update_configuration(merged)
+    except ApiError as error:
+        if not error.maybe_applied:
+            raise
+        try:
+            now = client.get_configuration()
+        except ApiError:
+            raise error from None
+        if any(comparable_setting(key, now.get(key)) != settings[key] for key in changed_keys):
+            error.reason = '%s; reading the configuration again shows the update was not applied' % (
+                error.reason or 'HTTP %s' % error.status)
+            raise error from None
+        module.warn('The answer to the notebook configuration update was lost (%s); reading the configuration again '
+                    'shows it applied.' % (error.reason or 'HTTP %s' % error.status))
+
+
 def main():
     argument_spec = arcgis_argument_spec()
     argument_spec.update(settings=dict(type='dict', required=True))
@@ -144,7 +168,7 @@ def main():
             else:
                 merged[key] = settings[key]
         if changed_keys and not module.check_mode:
-            client.update_configuration(merged)
+            update(module, client, merged, settings, changed_keys)
     except ApiError as error:
         fail_from_error(module, error)
     finally:

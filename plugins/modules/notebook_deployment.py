@@ -155,6 +155,10 @@ def validate(module):
         module.fail_json(msg='parallel must be between 1 and %d, got %d.' % (MAX_PARALLEL, params['parallel']))
     if params['deployment_ids'] is not None:
         params['deployment_ids'] = [item.strip() for item in params['deployment_ids'] if item and item.strip()]
+        dots = [item for item in params['deployment_ids'] if item in ('.', '..')]
+        if dots:
+            module.fail_json(msg='deployment_ids must hold deployment ids, not %r (a dot segment would address '
+                                 'another resource).' % dots[0])
 
 
 def terminate(module, client, selected):

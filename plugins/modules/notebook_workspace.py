@@ -49,7 +49,7 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait, after terminating, for the deployments to be no longer listed.
+      - Seconds to wait, after terminating, for the deployments to be no longer listed (at most V(86400)).
     type: int
     default: 300
 extends_documentation_fragment:
@@ -70,6 +70,9 @@ attributes:
 notes:
   - Only the default administrator role may delete or transfer workspaces.
   - Deleting a workspace removes the user's files permanently; transferring keeps them for O(target_owner).
+  - When the delete or transfer request fails, the workspaces are listed again. A workspace that is no longer
+    listed is gone - by this request when its answer was lost (C(changed=true), with a warning), or by another
+    task at the same time (C(changed=false), with a warning) - and the task succeeds.
 seealso:
   - module: platform_ops.admin.notebook_deployment
   - name: deleteUserWorkspace (ArcGIS Enterprise notebook data access)
@@ -135,6 +138,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
     ARCGIS_REQUIRED_TOGETHER,
+    MAX_WAIT_TIMEOUT,
     arcgis_argument_spec,
     arcgis_client_from_module,
 )
@@ -156,8 +160,8 @@ def validate(module):
             module.fail_json(msg='target_folder must not be empty.')
     elif params['target_owner'] or params['target_folder']:
         module.fail_json(msg='target_owner and target_folder apply to state=transferred only.')
-    if params['wait_timeout'] < 0:
-        module.fail_json(msg='wait_timeout must be 0 or more, got %d.' % params['wait_timeout'])
+    if not 0 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        module.fail_json(msg='wait_timeout must be between 0 and %d seconds, got %d.' % (MAX_WAIT_TIMEOUT, params['wait_timeout']))
 
 
 def terminate_running(module, client, running, done):
@@ -182,6 +186,36 @@ def terminate_running(module, client, running, done):
                              'still listed after %d seconds (wait_timeout).'
                              % (owner, ', '.join(remaining), module.params['wait_timeout']),
                          changed=True, terminated=running, owner=owner)
+
+
+def remove_workspace(module, client, owner, transfer, folder):
+    """Delete or transfer the workspace; returns whether this task's request did it.
+
+    When the request fails, the workspaces are listed again: a workspace no longer listed is gone, either by
+    this request (its answer was lost: changed, with a warning) or by someone else meanwhile (two tasks at
+    once: not changed, with a warning). One still listed fails the task with the request's error.
+    """
+    try:
+        if transfer:
+            client.transfer_workspace(owner, module.params['target_owner'], folder)
+        else:
+            client.delete_workspace(owner)
+        return True
+    except ApiError as error:
+        try:
+            still_listed = owner in client.list_workspaces()
+        except ApiError:
+            raise error from None
+        if still_listed:
+            raise
+        what = 'transfer' if transfer else 'deletion'
+        if error.maybe_applied:
+            module.warn('The answer to the %s of the workspace of %s was lost (%s); the workspace is no longer listed, '
+                        'so the %s is reported as done.' % (what, owner, error.reason or 'HTTP %s' % error.status, what))
+            return True
+        module.warn('The workspace of %s went away while this task was removing it (someone else deleted or '
+                    'transferred it; the server said: %s); it is absent.' % (owner, error.vendor_message or error.reason))
+        return False
 
 
 def main():
@@ -212,7 +246,7 @@ def main():
     try:
         if owner in client.list_workspaces():
             running = [entry['id'] for entry in client.list_deployments() if entry.get('username') == owner]
-            result.update(changed=True, running_deployments=running)
+            result.update(running_deployments=running)
             if running and not params['terminate_deployments']:
                 module.fail_json(msg='The workspace of %s cannot be %s while the user has running notebook deployments '
                                      '(%s); nothing was changed. Terminate them first (platform_ops.admin.'
@@ -225,13 +259,13 @@ def main():
                     before=dict(workspace=owner, deployments=running),
                     after=dict(workspace='%s/%s' % (params['target_owner'], folder) if transfer else None,
                                deployments=[]))
-            if not module.check_mode:
+            if module.check_mode:
+                result['changed'] = True
+            else:
                 if running:
                     terminate_running(module, client, running, done)
-                if transfer:
-                    client.transfer_workspace(owner, params['target_owner'], folder)
-                else:
-                    client.delete_workspace(owner)
+                removed = remove_workspace(module, client, owner, transfer, folder)
+                result['changed'] = bool(done) or removed
     except ApiError as error:
         fail_from_error(module, error, changed=bool(done), owner=owner, terminated=done)
     finally:

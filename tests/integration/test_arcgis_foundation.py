@@ -158,7 +158,7 @@ def test_referer_token_sends_the_referer(ansible, arcgis):
 
 def test_bad_input_fails_before_any_request(ansible, arcgis):
     for args, message in (
-        (dict(url='gis.example.com/arcgis', token='not-a-real-token-1'), 'url must be the base URL'),
+        (dict(url='gis.example.com/arcgis', token='not-a-real-token-1'), 'url must be a URL such as https://gis.example.com/arcgis'),
         (dict(url=arcgis.url), 'Give either token'),
         (dict(url=arcgis.url, token='not-a-real-token-1', timeout=0), 'timeout must be greater than 0'),
     ):
@@ -217,6 +217,6 @@ def test_plain_http_url_warns_that_secrets_travel_unencrypted(ansible):
         password = server.simulator.users['admin']['password']
         run = ansible.module(MODULE, dict(url=server.url, username='admin', password=password))
     assert run.rc == 0, run.output
-    assert 'url uses plain http: secrets (the password and the generated token) travel over the network ' \
-        'unencrypted' in ' '.join(run.output.split())
+    assert 'url uses plain http: the password and the generated token (the token service is documented as HTTPS ' \
+        'only) travel over the network unencrypted' in ' '.join(run.output.split())
     assert password not in run.output

@@ -142,7 +142,7 @@ def test_bad_input_fails_before_any_request(ansible, arcgis):
         (dict(owner='gis_joe', state='transferred'), 'needs target_owner'),
         (dict(owner='gis_joe', state='transferred', target_owner='gis_joe'), 'target_owner must differ from owner'),
         (dict(owner='gis_joe', state='absent', target_owner='gis_ann'), 'apply to state=transferred only'),
-        (dict(owner='gis_joe', state='absent', wait_timeout=-5), 'wait_timeout must be 0 or more'),
+        (dict(owner='gis_joe', state='absent', wait_timeout=-5), 'wait_timeout must be between 0 and 86400 seconds'),
         (dict(owner='gis_joe'), 'missing required arguments: state'),
         (dict(owner=' ', state='absent'), 'owner must name a user'),
     ):

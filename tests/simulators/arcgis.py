@@ -388,7 +388,7 @@ class ArcGISSimulator(Simulator):
         if not owner:
             return None, None, json_response(error_body(400, 'Failed to %s user workspace.' % action,
                                                         ["'userName' is required."]))
-        if owner not in self.workspaces:
+        if owner not in self.workspaces:  # the answer for a missing workspace is inferred
             return None, None, json_response(error_body(404, 'Failed to %s user workspace. The workspace of user '
                                                              "'%s' does not exist." % (action, owner)))
         return owner, self.running(owner), None

@@ -292,12 +292,3 @@ def test_simulator_takes_a_post_token_from_the_form_body_only(server, sim):
     assert target in sim.running('gis_joe')
     assert requests.post(url, data={'f': 'json', 'token': token}, timeout=5).json() == {'status': 'success'}
     assert target not in sim.running('gis_joe')
-
-
-def test_validate_base_url_refuses_credentials_without_quoting_them():
-    validate = arcgis_utils.validate_base_url
-    assert validate('https://gis.example.com/arcgis') is None
-    problem = validate('https://admin:s3cret-pass@gis.example.com/arcgis')
-    assert problem and 'must not carry credentials' in problem and 's3cret-pass' not in problem
-    assert 'must not carry credentials' in validate('https://admin@gis.example.com/arcgis')
-    assert 'query string' in validate('https://gis.example.com/arcgis?token=x')
