@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: platform_ops.admin contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -49,8 +48,8 @@ def render(rows):
         '|---|---|---|---|---|',
     ]
     for row in rows:
-        lines.append('| %d | %s | %s | `%s` | %s |' % (row['item'], ITEMS[row['item']], _cell(row['fault']),
-                                                     row['module'], _cell(row['outcome'])))
+        cells = (row['item'], ITEMS[row['item']], _cell(row['fault']), row['module'], _cell(row['outcome']))
+        lines.append('| %d | %s | %s | `%s` | %s |' % cells)
     return '\n'.join(lines)
 
 
@@ -73,7 +72,7 @@ def main():
     if START not in text or END not in text:
         sys.exit('README.md has no fault-table markers')
     head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
+    tail = rest.split(END, 1)[1]
     updated = head + START + '\n' + render(rows) + '\n' + END + tail
     if options.check:
         if updated != text:

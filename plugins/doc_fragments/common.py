@@ -26,7 +26,7 @@ options:
   timeout:
     description:
       - Seconds to wait for a connection and for each piece of an answer, at most V(3600).
-      - It also sets the overall deadline of each request: all its attempts, the waits between them (including
+      - It also sets the overall deadline of each request. All its attempts, the waits between them (including
         the server's C(Retry-After)) and every byte of the answer end within O(timeout) x (O(retries) + 1)
         seconds, however slowly the server sends.
     type: float

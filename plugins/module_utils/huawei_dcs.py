@@ -356,7 +356,6 @@ class DCSClient:
             result[node_id] = [dict(session, node_id=node_id) for session in self.list_clients(instance_id, node_id)]
         return result
 
-
     def sessions_gone(self, instance_id, wanted, window, timeout):
         """After a kill whose answer was lost (or a kill-all run by someone else): scan the nodes of ``wanted``
         (``{node_id: set of addresses}``) until every address is gone or ``window`` seconds passed; return the

@@ -316,9 +316,9 @@ def kill_batch(module, client, instance_id, node_id, batch):
             error.reason = '%s; a new scan shows none of these %d sessions was killed' % (
                 error.reason or 'HTTP %s' % error.status, len(batch))
             raise error
+        reason = error.reason or 'HTTP %s' % error.status
         module.warn('The answer to killing %d sessions of node %s of DCS instance %s was lost (%s); a new scan shows %d '
-                    'of them gone, which are reported as killed.' % (len(batch), node_id, instance_id,
-                                                                   error.reason or 'HTTP %s' % error.status, len(gone)))
+                    'of them gone, which are reported as killed.' % (len(batch), node_id, instance_id, reason, len(gone)))
         return gone
 
 

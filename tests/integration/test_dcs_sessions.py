@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from dcs_support import (  # pylint: disable=unused-import
     DCS, INFO, INSTANCE, SESSIONS, DEMO_ACCESS_KEY, DEMO_SECRET_KEY, IAM_DOMAIN, IAM_PASSWORD, IAM_USER, PROJECT_ID,
     TEMP_ACCESS_KEY, TEMP_SECRET_KEY, TEMP_SECURITY_TOKEN, dcs, dcs_server,

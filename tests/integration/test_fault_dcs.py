@@ -199,7 +199,7 @@ def test_loser_of_two_kill_alls_reports_ok_unchanged(dcs, fault, node, wait):
     with dcs.sim.lock:
         # The other task's kill-all job is under way.
         instance = dcs.sim.instances[INSTANCE]
-        job_id = dcs.sim.new_job('killAllClients', dcs.sim.job_duration, lambda: instance['sessions'][node].clear())
+        job_id = dcs.sim.new_job('killAllClients', dcs.sim.job_duration, instance['sessions'][node].clear)
         dcs.sim.jobs[job_id]['instance_id'] = INSTANCE
     out = run_module(SESSIONS, dcs.args(node_id=node, wait=wait))
     fault.record(10, 'two kill-alls at once: the loser (wait=%s)' % str(wait).lower(), SESSIONS, out, applied=False,

@@ -95,7 +95,7 @@ def _stream_broken(fault, response):
 
         def generate():
             yield b'['
-            for _ in range(fault.size // len(chunk)):
+            for _chunk_number in range(fault.size // len(chunk)):
                 yield chunk
             yield b']'
         return Response(generate(), status=response.status_code, headers=headers, direct_passthrough=True)

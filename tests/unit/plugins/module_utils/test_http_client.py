@@ -395,7 +395,7 @@ def test_trickled_headers_are_cut_at_the_overall_deadline():
     stop = threading.Event()
 
     def serve():
-        connection, _ = listener.accept()
+        connection = listener.accept()[0]
         with connection:
             connection.recv(65536)
             for byte in b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'a' * 1000:
