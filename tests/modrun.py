@@ -60,7 +60,15 @@ class Outcome:
 
 
 def _text(warning):
-    return warning if isinstance(warning, str) else str(warning.get('msg', warning)) if isinstance(warning, dict) else str(warning)
+    """The text of a warning: a string (ansible-core < 2.19) or a summary ``{'event': {'msg': ...}}`` (2.19)."""
+    while isinstance(warning, dict):
+        if 'msg' in warning:
+            warning = warning['msg']
+        elif 'event' in warning:
+            warning = warning['event']
+        else:
+            break
+    return str(warning)
 
 
 @contextlib.contextmanager

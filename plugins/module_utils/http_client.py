@@ -141,6 +141,11 @@ class Redactor:
         if HAS_REQUESTS:
             encoded = requests.utils.quote(secret, safe='')
             forms.extend(form for form in (encoded, encoded.replace('%20', '+')) if form not in forms)
+        # Error texts quote values with repr() (a header value with a newline: 'abc\\n'), so the escaped
+        # forms are secrets too.
+        for escaped in (repr(secret)[1:-1], repr(secret.encode('utf-8', 'replace'))[2:-1]):
+            if escaped not in forms:
+                forms.append(escaped)
         self._secrets.update(forms)
         return forms
 
@@ -192,6 +197,9 @@ class _Watch:
         self.expired = False
         self.gave_up_wait = None  # a retry wait (seconds) that would have passed the deadline
         self.connections = []
+        # Whether a connection was ready to carry the request (connected, TLS handshake done): a TLS error
+        # before that point means nothing was sent.
+        self.ready = False
         self._lock = threading.Lock()
 
     def remaining(self):
@@ -272,11 +280,14 @@ if HAS_REQUESTS:
             watch = _current_watch()
             if watch is not None:
                 watch.track(self)
+                watch.ready = True
 
         def request(self, *args, **kwargs):  # pylint: disable=arguments-differ
             watch = _current_watch()
             if watch is not None:
                 watch.track(self)
+                if getattr(self, 'sock', None) is not None:
+                    watch.ready = True
             return super().request(*args, **kwargs)
 
     class _HTTPConnection(_WatchedConnection, HTTPConnection):
@@ -302,7 +313,9 @@ if HAS_REQUESTS:
 
         def proxy_manager_for(self, proxy, **proxy_kwargs):
             manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-            manager.pool_classes_by_scheme = self.POOLS
+            if not proxy.lower().startswith('socks'):
+                # A SOCKS proxy manager has its own connection classes (they open the tunnel); keep them.
+                manager.pool_classes_by_scheme = self.POOLS
             return manager
 
 
@@ -484,10 +497,18 @@ class HttpClient:
         sent = True
         if watch.expired:
             reason = 'no complete answer within the overall deadline of %gs (timeout x (retries + 1))' % self.deadline
-        elif isinstance(exc, requests.exceptions.SSLError):
+        elif isinstance(exc, requests.exceptions.SSLError) and not watch.ready:
             sent = False
             reason = ('TLS verification failed (%s); give the CA bundle that signed the server certificate '
                       'with ca_path' % self.redact(_root_cause(exc)))
+        elif isinstance(exc, requests.exceptions.SSLError):
+            # The handshake was done: the request may have left before the TLS session broke.
+            reason = 'the TLS connection broke: %s' % self.redact(_root_cause(exc))
+        elif isinstance(exc, requests.exceptions.InvalidHeader):
+            # Its text quotes the header value, which is a credential more often than not.
+            sent = False
+            reason = ('a header value has a character HTTP does not allow (a line break, or a space at its start); '
+                      'check the credentials and tokens given to the task')
         elif isinstance(exc, requests.exceptions.ConnectTimeout):
             sent = False
             reason = 'connection timed out after %ss' % self.timeout

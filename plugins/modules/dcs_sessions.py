@@ -288,8 +288,13 @@ def main():
         module.exit_json(**result)
     except JobError as error:
         # The failed job's ID comes with the error: a scan job's, or the kill-all job's (then the kill was sent).
-        fail_from_error(module, error, changed=result['job_id'] is not None,
-                        killed=len(doomed) if result['job_id'] is not None else 0)
+        # Kills carried out before a later scan job failed stay reported.
+        sent = result['job_id'] is not None
+        if filters:
+            done = killed
+        else:
+            done = len(doomed) if sent else result['killed']
+        fail_from_error(module, error, changed=bool(killed) or bool(result['changed']) or sent, killed=done)
     except ApiError as error:
         # Kills the service carried out stay done: report them, and only them.
         fail_from_error(module, error, changed=bool(killed) or bool(result['changed']), job_id=result['job_id'],

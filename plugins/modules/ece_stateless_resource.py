@@ -610,8 +610,10 @@ def took_effect(module, client, action, ref_id, before, error):
         elif action == 'cancel_pending':
             seen = plan_attempt_id(resource, 'pending') is None
         elif action in PLAN_COMMANDS:
-            pending = plan_attempt_id(resource, 'pending')
-            seen = (pending is not None and pending != before_pending) or plan_attempt_id(resource, 'current') != before_current
+            # Only an attempt this command started counts: a plan that was already pending and has finished
+            # since (it became the current one) is not a sign of it.
+            known = (None, before_current, before_pending)
+            seen = plan_attempt_id(resource, 'pending') not in known or plan_attempt_id(resource, 'current') not in known
         else:
             seen = predicate(resource)
         if seen:
@@ -621,7 +623,7 @@ def took_effect(module, client, action, ref_id, before, error):
             return resource
         if client.clock() >= deadline:
             error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
-                           'so it was not carried out' % (error.reason or 'HTTP %s' % error.status, window)
+                           'so it could not be confirmed that it was carried out' % (error.reason or 'HTTP %s' % error.status, window)
             raise error
         client.sleep(min(delay, max(0.0, deadline - client.clock())))
         delay = min(delay * 2, 2.0)

@@ -120,6 +120,20 @@ def test_refused_kill_reports_unchanged(dcs, fault, node, status):
     assert out.failed and 'HTTP %d' % status in out.msg
 
 
+def test_kills_done_before_a_failed_rescan_job_stay_reported(dcs, fault, node):
+    # Batch 1 is killed; batch 2's answer is lost before it was applied; the scan job that judges it fails.
+    with dcs.sim.lock:
+        failing = dcs.sim.new_job('scanClients', 0.0, lambda: None)
+        dcs.sim.jobs[failing].update(fails=True, instance_id=INSTANCE)
+    dcs.sim.add_fault(path=KILL, method='POST', status=204, mode='drop', skip=1)
+    dcs.sim.add_fault(path=r'/clients$', method='POST', status=200, body={'job_id': failing}, skip=1)
+    out = run_module(SESSIONS, dcs.args(node_id=node, idle_longer_than=100, batch_size=10))
+    fault.record(3, 'kills done, then the scan judging a lost kill answer failed', SESSIONS, out,
+                 applied=_count(dcs, node) < 30, writes=dcs.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and 'status FAIL' in out.msg, out
+    assert out.changed and len(out.result['killed']) == 10 and _count(dcs, node) == 20
+
+
 def test_kill_all_whose_answer_is_lost_after_it_was_applied_is_changed(dcs, fault, node):
     dcs.sim.job_duration = 0.3
     dcs.sim.add_fault(path=KILL_ALL, method='POST', mode='drop', apply=True)
@@ -204,7 +218,7 @@ def test_loser_of_two_kill_alls_reports_ok_unchanged(dcs, fault, node, wait):
     out = run_module(SESSIONS, dcs.args(node_id=node, wait=wait))
     fault.record(10, 'two kill-alls at once: the loser (wait=%s)' % str(wait).lower(), SESSIONS, out, applied=False,
                  writes=[entry for entry in dcs.sim.writes() if entry['path'].endswith('/kill-all')],
-                 allowed_writes=WRITES, note='sessions gone' if _count(dcs, node) == 0 else '')
+                 allowed_writes=WRITES, note='waited until the sessions were gone' if wait else '')
     assert not out.failed and out.result['killed'] == 0, out
     assert any('DCS.4957' in warning and 'another kill-all job' in warning for warning in out.warnings)
     if wait:

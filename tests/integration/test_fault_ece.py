@@ -127,6 +127,19 @@ def test_restart_whose_answer_is_lost_before_it_was_applied_is_unchanged(ece, fa
     assert len(ece.sim.logged(method='POST', path='/_restart$')) == 1
 
 
+def test_other_plan_finishing_after_a_lost_restart_is_not_taken_for_it(ece, fault):
+    # A plan another operator started is pending; the restart (cancelling it) is lost before it was applied, and
+    # the other plan finishes meanwhile: that new current plan is not this restart's.
+    other = ece.sim.set_pending(DEPLOYMENT, 'kibana', 'main-kibana', duration=0.5)
+    ece.sim.add_fault(path=r'/kibana/main-kibana/_restart$', method='POST', status=200, body={}, mode='drop')
+    out = run_module(STATELESS, ece.args(kind='kibana', state='restarted', cancel_pending=True, wait_timeout=2))
+    fault.record(3, 'restart not applied, its answer cut, while another plan finished', STATELESS, out,
+                 applied=False, writes=ece.sim.writes(), allowed_writes=RESOURCE_WRITES)
+    assert out.failed and 'could not be confirmed' in out.msg, out
+    assert _plan(ece)['current']['plan_attempt_id'] == other
+    assert len(ece.sim.logged(method='POST', path='/_restart$')) == 1
+
+
 def test_start_whose_answer_is_lost_after_it_was_applied_is_changed(ece, fault):
     assert ece.resource('apm')['info']['status'] == 'stopped'
     ece.sim.add_fault(path=r'/apm/main-apm/instances/_start$', method='POST', status=504, body='Gateway Timeout',
@@ -152,6 +165,17 @@ def test_basic_auth_value_echoed_by_the_server_is_masked(ece, fault):
     fault.record(5, 'server echoes the basic auth header in its error', INFO, out, applied=False)
     assert out.failed and 'bad header Authorization: Basic ********' in out.msg, out
     assert encoded not in out.output and PASSWORD not in out.output
+
+
+@pytest.mark.parametrize('secret, what', [('line\nbreak-key', 'a line break'), ('trailing-newline\n', 'a final line break'),
+                                          ('cr\rkey', 'a carriage return')])
+def test_api_key_with_a_character_http_refuses_is_not_quoted(ece, fault, secret, what):
+    out = run_module(INFO, ece.args(api_key=secret))
+    fault.record(5, 'api_key with %s (HTTP refuses it in a header)' % what, INFO, out, applied=False)
+    assert out.failed and 'a header value has a character HTTP does not allow' in out.msg, out
+    for form in (secret, repr(secret)[1:-1], secret.strip()):
+        assert form not in out.output, out.output
+    assert ece.sim.logged() == []
 
 
 # --- 8: malformed answers -----------------------------------------------------------------------------------

@@ -41,12 +41,12 @@ CONTROL_PREFIX = '/_sim/'
 
 
 class Fault:
-    """An injected answer for the next ``count`` matching requests."""
+    """An injected answer for the next ``count`` matching requests, after the first ``skip`` of them."""
 
     MODES = (None, 'drop', 'trickle', 'oversize')
 
     def __init__(self, path='.*', method=None, status=None, body=None, headers=None, delay=0.0, count=1,
-                 mode=None, apply=False, interval=1.0, size=0):
+                 mode=None, apply=False, interval=1.0, size=0, skip=0):
         if mode not in self.MODES:
             raise ValueError('mode must be one of %s' % (self.MODES,))
         self.mode = mode
@@ -60,6 +60,7 @@ class Fault:
         self.headers = headers or {}
         self.delay = float(delay or 0.0)
         self.count = int(count)
+        self.skip = int(skip)
 
     def matches(self, request):
         return (self.count != 0 and (self.method is None or self.method == request.method)
@@ -68,7 +69,7 @@ class Fault:
     def as_dict(self):
         return dict(path=self.pattern.pattern, method=self.method, status=self.status, body=self.body,
                     headers=self.headers, delay=self.delay, count=self.count, mode=self.mode, apply=self.apply,
-                    interval=self.interval, size=self.size)
+                    interval=self.interval, size=self.size, skip=self.skip)
 
 
 class SimulatedDrop(ConnectionAbortedError):
@@ -224,6 +225,9 @@ class Simulator:
         with self.lock:
             for fault in self.faults:
                 if fault.matches(request):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     if fault.count > 0:
                         fault.count -= 1
                     return fault

@@ -418,3 +418,72 @@ def test_trickled_headers_are_cut_at_the_overall_deadline():
         listener.close()
     assert time.monotonic() - started < 2.5
     assert 'overall deadline of 1s' in str(info.value)
+
+
+def _tls_server_that_breaks_after_the_request(ca):
+    """A TLS server that completes the handshake, reads one request, then sends bytes that are not TLS."""
+    import ssl
+    import threading
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ca.key_file)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    received = []
+
+    def serve():
+        try:
+            raw = listener.accept()[0]
+        except OSError:
+            return
+        with raw:
+            raw.settimeout(10)
+            try:
+                secure = context.wrap_socket(raw, server_side=True)
+                received.append(secure.recv(65536))
+                # A TLS 1.2 record that does not decrypt: the client's TLS layer fails mid-answer. (wrap_socket
+                # took the descriptor over from ``raw``, so it is written to through ``secure``'s.)
+                os.write(secure.fileno(), b'\x17\x03\x03\x00\x20' + b'\x00' * 32)
+                time.sleep(0.5)
+                secure.close()
+            except (OSError, ssl.SSLError):
+                pass
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return 'https://127.0.0.1:%d' % listener.getsockname()[1], received
+
+
+def test_tls_failure_after_the_request_left_may_have_applied_a_write(tmp_path):
+    ca = LocalCA()
+    url, received = _tls_server_that_breaks_after_the_request(ca)
+    http = HttpClient(url, ca_path=ca.write_ca(tmp_path / 'ca.pem'), retries=2, timeout=5)
+    with pytest.raises(ApiError) as info:
+        http.request('POST', 'thing', 'Restarting a thing')
+    assert received and received[0].startswith(b'POST /thing')
+    assert info.value.maybe_applied is True, str(info.value)
+    assert 'TLS verification failed' not in str(info.value)
+
+
+def test_tls_verification_failure_sent_nothing(tmp_path):
+    ca = LocalCA()
+    with SimServer(EchoSimulator(), tls=ca) as server:
+        with pytest.raises(ApiError) as info:
+            HttpClient(server.url, retries=0).request('POST', 'x', 'Restarting x')
+        assert info.value.maybe_applied is False and 'TLS verification failed' in str(info.value)
+        assert server.simulator.logged() == []
+
+
+def test_redactor_hides_the_quoted_forms_error_texts_use():
+    redact = Redactor(['s3cr\net'])
+    assert redact("Invalid header value b'ApiKey s3cr\\net'") == "Invalid header value b'ApiKey ********'"
+    assert redact("value 'ApiKey s3cr\\net'") == "value 'ApiKey ********'"
+
+
+def test_socks_proxies_keep_their_own_connection_classes():
+    pytest.importorskip('socks', reason='PySocks is not installed; requests cannot use SOCKS proxies without it')
+    adapter = http_utils._Adapter()  # pylint: disable=protected-access
+    manager = adapter.proxy_manager_for('socks5://127.0.0.1:9')
+    assert manager.pool_classes_by_scheme is not http_utils._Adapter.POOLS  # pylint: disable=protected-access
