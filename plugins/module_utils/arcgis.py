@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
     ApiError,
     client_from_module,
@@ -295,15 +296,18 @@ class ArcGISClient:
         Returns the ids still listed when ``timeout`` seconds passed (empty on success).
         """
         pending = set(deployment_ids)
-        deadline = clock() + max(0, timeout)
-        delay = 0.25
-        while True:
-            listed = {entry['id'] for entry in self.list_deployments() if owner is None or entry.get('username') == owner}
-            pending &= listed
-            if not pending or clock() >= deadline:
-                return sorted(pending)
-            sleep(min(delay, max(0.0, deadline - clock())))
-            delay = min(delay * 2, 5.0)
+
+        def still_listed():
+            pending.intersection_update(entry['id'] for entry in self.list_deployments()
+                                        if owner is None or entry.get('username') == owner)
+            return pending
+
+        try:
+            poll(still_listed, lambda ids: not ids, max(0, timeout), schedule=Schedule(0.25, 2.0, 5.0), first_delay=0.0,
+                 at_least_once=True, sleep=sleep, clock=clock)
+        except WaitTimeout:
+            pass
+        return sorted(pending)
 
     def list_workspaces(self):
         """User names that have a workspace in data access (an answer without the list fails, see above)."""

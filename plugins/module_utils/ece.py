@@ -17,6 +17,8 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.platform_ops.admin.plugins.module_utils import _wait
+from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
     ApiError,
     client_from_module,
@@ -164,11 +166,11 @@ class PlanFailed(ApiError):
         return self.operation
 
 
-class WaitTimeout(ApiError):
-    """The resource did not reach the awaited state before the deadline."""
+class WaitTimeout(_wait.WaitTimeout):
+    """The resource did not reach the awaited state before the deadline (the message is the whole sentence)."""
 
-    def __init__(self, message):
-        super().__init__(message)
+    def __init__(self, message, last=None):
+        super().__init__(message, None, last=last)
 
     def sentence(self):
         return self.operation
@@ -298,27 +300,22 @@ class ECEClient:
         """
         before_current = plan_attempt_id(before, 'current')
         before_pending = plan_attempt_id(before, 'pending')
-        deadline = self.clock() + timeout
-        delay = POLL_INITIAL
-        seen_pending = None
-        resource = before
-        while True:
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                raise WaitTimeout(self._timeout_message(action, deployment_id, kind, ref_id, timeout, resource))
-            self.sleep(min(delay, remaining))
-            delay = min(delay * 2, POLL_MAX)
-            resource = self.get_resource(deployment_id, kind, ref_id)
+        seen = {'pending': None}
+
+        def done(resource):
             pending = plan_attempt_id(resource, 'pending')
             if pending is not None:
                 if pending != before_pending:
-                    seen_pending = pending
-                continue
+                    seen['pending'] = pending
+                return False
             if action in PLAN_COMMANDS:
-                if seen_pending is not None or plan_attempt_id(resource, 'current') != before_current:
-                    break
-            elif predicate is None or predicate(resource):
-                break
+                return seen['pending'] is not None or plan_attempt_id(resource, 'current') != before_current
+            return predicate is None or predicate(resource)
+
+        resource = poll(lambda: self.get_resource(deployment_id, kind, ref_id), done, timeout,
+                        schedule=Schedule(POLL_INITIAL, 2.0, POLL_MAX), sleep=self.sleep, clock=self.clock,
+                        on_timeout=lambda last: WaitTimeout(self._timeout_message(
+                            action, deployment_id, kind, ref_id, timeout, before if last is None else last), last=last))
         if action in PLAN_COMMANDS:
             resource = self.get_resource(deployment_id, kind, ref_id, logs=True)
             failure = plan_failure(resource)

@@ -16,6 +16,7 @@ import time
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
     ApiError,
     client_from_module,
@@ -302,25 +303,22 @@ class DCSClient:
         least once even when it has passed, since a job started with the others has likely finished with them.
         """
         operation = 'DCS %s %s%s' % (what, job_id, target)
-        deadline = self.clock() + timeout if deadline is None else deadline
-        interval = POLL_FIRST
-        first = POLL_FIRST if started is None else max(0.0, POLL_FIRST - (self.clock() - started))
-        job = None
-        while True:
-            remaining = deadline - self.clock()
-            if remaining <= 0 and job is not None:
-                raise JobError(operation, job_id, job, timed_out=True, reason='no result after waiting %ss, the last status was %s' % (
-                    _seconds(timeout), job.get('status') or 'unknown'))
-            self.sleep(max(0.0, min(first if first is not None else interval, remaining)))
-            first = None
-            job = self.get_job(job_id)
+
+        def done(job):
             self.polls.append(self.clock())
             status = str(job.get('status') or '').upper()
-            if status == 'SUCCESS':
-                return job
             if status == 'FAIL':
-                raise JobError(operation, job_id, job, reason='the job ended with status FAIL: %s' % (job.get('fail_reason') or 'no reason given'))
-            interval = min(interval * POLL_FACTOR, POLL_MAX)
+                raise JobError(operation, job_id, job, reason='the job ended with status FAIL: %s' % (
+                    job.get('fail_reason') or 'no reason given'))
+            return status == 'SUCCESS'
+
+        def timed_out(job):
+            return JobError(operation, job_id, job, timed_out=True, reason='no result after waiting %ss, the last status was %s' % (
+                _seconds(timeout), (job or {}).get('status') or 'unknown'))
+
+        return poll(lambda: self.get_job(job_id), done, timeout, schedule=Schedule(POLL_FIRST, POLL_FACTOR, POLL_MAX),
+                    on_timeout=timed_out, sleep=self.sleep, clock=self.clock, deadline=deadline, at_least_once=True,
+                    first_delay=None if started is None else max(0.0, POLL_FIRST - (self.clock() - started)))
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -360,19 +358,17 @@ class DCSClient:
         """After a kill whose answer was lost (or a kill-all run by someone else): scan the nodes of ``wanted``
         (``{node_id: set of addresses}``) until every address is gone or ``window`` seconds passed; return the
         addresses gone, ``{node_id: [address]}``."""
-        deadline = self.clock() + window
-        delay = POLL_FIRST
-        while True:
+        def scan():
             by_node = self.scan_sessions(instance_id, sorted(wanted), timeout)
-            gone = {}
-            for node_id, addresses in wanted.items():
-                present = {kill_address(session) for session in by_node[node_id]}
-                gone[node_id] = sorted(set(addresses) - present)
-            if all(len(gone[node_id]) == len(wanted[node_id]) for node_id in wanted) or self.clock() >= deadline:
-                return gone
-            self.sleep(min(delay, max(0.0, deadline - self.clock())))
-            delay = min(delay * POLL_FACTOR, POLL_MAX)
+            return {node_id: sorted(set(addresses) - {kill_address(session) for session in by_node[node_id]})
+                    for node_id, addresses in wanted.items()}
 
+        try:
+            return poll(scan, lambda gone: all(len(gone[node_id]) == len(wanted[node_id]) for node_id in wanted), window,
+                        schedule=Schedule(POLL_FIRST, POLL_FACTOR, POLL_MAX), first_delay=0.0, at_least_once=True,
+                        sleep=self.sleep, clock=self.clock)
+        except WaitTimeout as timeout_error:
+            return timeout_error.last
 
 def _snippet(value, length=120):
     text = repr(value)

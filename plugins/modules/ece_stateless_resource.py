@@ -295,6 +295,7 @@ pending_plan:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ACTION_NAMES,
     ECE_MUTUALLY_EXCLUSIVE,
@@ -592,41 +593,42 @@ def took_effect(module, client, action, ref_id, before, error):
     params = module.params
     deployment_id, kind = params['deployment_id'], params['kind']
     window = min(float(params['wait_timeout']), OBSERVE_WINDOW)
-    deadline = client.clock() + window
     before_current = plan_attempt_id(before, 'current')
     before_pending = plan_attempt_id(before, 'pending')
     predicate = predicate_for(action)
-    delay = 0.1
-    while True:
+    gone = object()
+
+    def read():
         try:
-            resource = client.get_resource(deployment_id, kind, ref_id)
+            return client.get_resource(deployment_id, kind, ref_id)
         except ApiError as reread:
             if action == 'delete' and resource_gone(reread):
-                resource = None
-            else:
-                raise error from None
+                return gone
+            raise error from None
+
+    def seen(resource):
         if action == 'delete':
-            seen = resource is None
-        elif action == 'cancel_pending':
-            seen = plan_attempt_id(resource, 'pending') is None
-        elif action in PLAN_COMMANDS:
+            return resource is gone
+        if action == 'cancel_pending':
+            return plan_attempt_id(resource, 'pending') is None
+        if action in PLAN_COMMANDS:
             # Only an attempt this command started counts: a plan that was already pending and has finished
             # since (it became the current one) is not a sign of it.
             known = (None, before_current, before_pending)
-            seen = plan_attempt_id(resource, 'pending') not in known or plan_attempt_id(resource, 'current') not in known
-        else:
-            seen = predicate(resource)
-        if seen:
-            module.warn('The answer to the %s of %s %s in deployment %s was lost (%s); reading the resource again shows '
-                        'the command was carried out.' % (ACTION_NAMES[action], kind, ref_id, deployment_id, error.reason
-                                                          or 'HTTP %s' % error.status))
-            return resource
-        if client.clock() >= deadline:
-            error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
-                           'so it could not be confirmed that it was carried out' % (error.reason or 'HTTP %s' % error.status, window)
-            raise error
-        client.sleep(min(delay, max(0.0, deadline - client.clock())))
-        delay = min(delay * 2, 2.0)
+            return plan_attempt_id(resource, 'pending') not in known or plan_attempt_id(resource, 'current') not in known
+        return predicate(resource)
+
+    def not_seen(_last):
+        error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
+                       'so it could not be confirmed that it was carried out' % (error.reason or 'HTTP %s' % error.status, window)
+        return error
+
+    resource = poll(read, seen, window, schedule=Schedule(0.1, 2.0, 2.0), first_delay=0.0, at_least_once=True,
+                    on_timeout=not_seen, sleep=client.sleep, clock=client.clock)
+    module.warn('The answer to the %s of %s %s in deployment %s was lost (%s); reading the resource again shows '
+                'the command was carried out.' % (ACTION_NAMES[action], kind, ref_id, deployment_id,
+                                                  error.reason or 'HTTP %s' % error.status))
+    return None if resource is gone else resource
 
 
 def _returned(summary):

@@ -20,6 +20,7 @@ import sys
 
 import pytest
 
+from modrun import run_module
 from simulators.arcgis import ArcGISSimulator
 from simulators.base import LocalCA, SimServer
 
@@ -100,6 +101,7 @@ class Ansible:
         self.collections = collections
         self.workdir = workdir
         self.count = 0
+        self.in_process_count = 0
 
     def env(self, extra=None):
         env = {key: value for key, value in os.environ.items()
@@ -137,8 +139,14 @@ class Ansible:
                 result = json.load(handle)
         return Run(completed, result)
 
-    def module(self, name, args, check=False, diff=False, verbosity=0, env=None):
-        """Run one module task; ``Run.result`` is what the task registered (failed or not)."""
+    def module(self, name, args, check=False, diff=False, verbosity=0, env=None, playbook=False):
+        """Run one module task; ``Run.result`` is what the task registered (failed or not).
+
+        The module runs in this process (``modrun``), as Ansible runs it on the target, unless the test needs
+        what only ``ansible-playbook`` shows: ``verbosity`` (what reaches the screen at -vvvv) or ``playbook``.
+        """
+        if not verbosity and not playbook:
+            return self.in_process(name, args, check=check, diff=diff, env=env)
         self.count += 1
         out = self.workdir / ('result-%d.json' % self.count)
         play = [{
@@ -155,6 +163,16 @@ class Ansible:
         path = self.workdir / ('play-%d.yml' % self.count)
         path.write_text(json.dumps(play, indent=1), encoding='utf-8')
         return self.playbook(path, check=check, diff=diff, verbosity=verbosity, env=env, result_file=str(out))
+
+
+    def in_process(self, name, args, check=False, diff=False, env=None):
+        """The module run in process; a ``Run`` like a playbook's (rc 2 when the task failed, 1 on a traceback)."""
+        self.in_process_count += 1
+        outcome = run_module(name.rsplit('.', 1)[-1], args, check=check, diff=diff, env=env)
+        if outcome.traceback is not None:
+            return Run(subprocess.CompletedProcess([name], 1, outcome.output, outcome.traceback), None)
+        result = dict(outcome.result)
+        return Run(subprocess.CompletedProcess([name], 0, outcome.output, ''), result)
 
 
 @pytest.fixture
