@@ -1,31 +1,171 @@
 # -*- coding: utf-8 -*-
 # Copyright: platform_ops.admin contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Internal to this collection (no API promise): the frame every module runs in.
+"""Internal to this collection (no API promise): the frame every module runs in, and the Ansible glue.
 
-``PlatformModule`` is an ``AnsibleModule`` that
+``http_client`` is transport only; what ties it to Ansible lives here:
 
-* merges the common options, the vendor's connection options and the module's own;
-* builds the vendor client in ``with module.connect() as client:``, which always closes it and turns an
-  ``ApiError`` into one ``fail_json`` carrying the partial result;
-* owns ``result``: ``changed`` and ``diff`` are set by ``report(before, after)``.
+* the common options and their validation (``common_argument_spec``, ``common_problem``, ``url_problem``);
+* ``http_from_module``: an ``HttpClient`` built from the common options, in the run's check mode, with every
+  secret registered both with the client's redactor and with Ansible's ``no_log_values``;
+* ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs, builds the
+  vendor client in ``with module.connect() as client:`` (which always closes it and turns an ``ApiError``
+  into one ``fail_json`` carrying the partial result) and owns ``result``, ``changed`` and ``diff``.
 
-A vendor is described by a ``Connection``: its argument spec, option constraints and a ``connect(module)``
-that validates the connection options and returns a client (sending no request unless authentication
-needs one).
+A vendor is described by a ``Connection``: its option spec, option constraints and ``connect(module)``, which
+validates the connection options and returns the vendor client.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    HAS_REQUESTS,
+    MAX_RETRIES,
+    MAX_TIMEOUT,
+    REQUESTS_IMPORT_ERROR,
+    ApiError,
+    HttpClient,
+)
+
+
+def common_argument_spec():
+    """Options every module has (documented by the ``platform_ops.admin.common`` fragment)."""
+    return dict(
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        timeout=dict(type='float', default=30.0),
+        retries=dict(type='int', default=3),
+    )
+
+
+# --- validators (pure: they return a problem, or None) ----------------------------------------------------
+
+
+def common_problem(params):
+    """The problem with the common options, or ``None``."""
+    timeout = params['timeout']
+    if not timeout > 0 or timeout > MAX_TIMEOUT:
+        return 'timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_TIMEOUT, timeout)
+    if not 0 <= params['retries'] <= MAX_RETRIES:
+        return 'retries must be between 0 and %d, got %s.' % (MAX_RETRIES, params['retries'])
+    ca_path = params.get('ca_path')
+    if ca_path is not None and params['validate_certs']:
+        if not os.path.exists(ca_path):
+            return 'ca_path %s does not exist; give the PEM file (or directory) of the CA that signed the server certificate.' % ca_path
+        if not os.access(ca_path, os.R_OK):
+            return 'ca_path %s cannot be read by this user.' % ca_path
+    return None
+
+
+def url_problem(value, option, example):
+    """The problem with a base URL option, or ``None`` (one rule for every vendor).
+
+    http or https only, with a host; no ``user:password@`` (the value is not quoted back then: ``url`` options
+    are not ``no_log``), no query string or fragment.
+    """
+    try:
+        parts = urlsplit(value or '')
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ('https', 'http') or not parts.hostname:
+        if parts is not None and '@' in parts.netloc:
+            return '%s must be a URL such as %s, without user:password@.' % (option, example)
+        return '%s must be a URL such as %s; got %r.' % (option, example, value)
+    if parts.username is not None or parts.password is not None or '@' in parts.netloc:
+        return ('%s must not carry credentials (user:password@); give them with the credential options.' % option)
+    if parts.query or parts.fragment or value.rstrip().endswith('?') or '#' in value:
+        return '%s must not carry a query string or fragment; got %r.' % (option, value)
+    if port is not None and not 0 < port < 65536:
+        return '%s has no usable port; got %r.' % (option, value)
+    if any(char.isspace() for char in value):
+        return '%s must not contain spaces; got %r.' % (option, value)
+    return None
+
+
+# --- glue: options to clients ---------------------------------------------------------------------------------
+
+
+def require_requests(module):
+    """Fail the module cleanly when requests is not installed."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+
+
+def require_url(module, value, option, example):
+    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
+    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
+    userinfo = (value or '').split('://', 1)[-1].split('/', 1)[0].rpartition('@')[0]
+    if userinfo:
+        module.no_log_values.add(userinfo)
+        module.no_log_values.update(part for part in userinfo.split(':', 1) if len(part) > 2)
+    problem = url_problem(value, option, example)
+    if problem:
+        module.fail_json(msg=problem)
+
+
+def warn_plain_http(module, url, option, secrets):
+    """Warn when ``url`` is plain http and ``secrets`` (a phrase, empty when none) would travel in clear."""
+    if secrets and urlsplit(url).scheme == 'http':
+        module.warn('%s uses plain http: %s travel over the network unencrypted; use https.' % (option, secrets))
+
+
+def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None):
+    """An ``HttpClient`` configured from the common options, in the run's check mode (it refuses writes then).
+    Secrets are registered with the client and with Ansible, so neither an error message nor a returned value
+    can show them."""
+    require_requests(module)
+    params = module.params
+    problem = common_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    if not params['validate_certs']:
+        module.warn('validate_certs is false: the TLS certificate of %s is not verified. '
+                    'Prefer ca_path for a private CA.' % base_url)
+    client = HttpClient(base_url, timeout=params['timeout'], validate_certs=params['validate_certs'],
+                        ca_path=params['ca_path'], retries=params['retries'], error_parser=error_parser,
+                        pool_maxsize=pool_maxsize, headers=headers, check_mode=module.check_mode)
+    for secret in secrets:
+        register_secret(module, client, secret)
+    return client
+
+
+def register_basic_auth(module, client, username, password):
+    """Hide the password and the base64 of ``username:password`` that basic authentication sends."""
+    register_secret(module, client, password)
+    for derived in client.redact.add_basic_auth(username, password):
+        module.no_log_values.add(derived)
+
+
+def register_secret(module, client, secret):
+    """Hide a secret (given or obtained at run time) from messages and from Ansible's output."""
+    if secret:
+        client.add_secret(secret)
+        module.no_log_values.add(str(secret))
+
+
+class Refusal(Exception):
+    """What a pure planner raises when the task cannot go on: ``msg`` and the details to return with it.
+    ``PlatformModule.connect`` turns it into ``fail_json`` with the result so far."""
+
+    def __init__(self, msg, **details):
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
+# --- the frame ----------------------------------------------------------------------------------------------
 
 
 class Connection:
-    """How modules of one vendor connect: ``argument_spec()``, constraints and ``connect(module)``."""
+    """How the modules of one vendor connect: ``argument_spec()``, option constraints and ``connect(module)``
+    (validates the connection options, may fail the module, returns a client with a ``close()``)."""
 
     def __init__(self, argument_spec, connect, required_together=(), mutually_exclusive=(), required_one_of=()):
         self.argument_spec = argument_spec
@@ -36,10 +176,15 @@ class Connection:
 
 
 class PlatformModule(AnsibleModule):
-    """An ``AnsibleModule`` with the collection's frame (see the module docstring)."""
+    """An ``AnsibleModule`` with the collection's frame (see the module docstring).
+
+    ``argument_spec`` is the module's own options, merged over the vendor's (which include the common ones).
+    ``result`` starts as ``dict(changed=False)``, with ``initial`` added; whatever a module puts there is
+    returned by ``done()`` and by every failure, so a failure after a change still reports it.
+    """
 
     def __init__(self, connection, argument_spec=None, required_together=(), mutually_exclusive=(),
-                 required_one_of=(), supports_check_mode=True, **kwargs):
+                 required_one_of=(), required_by=None, supports_check_mode=True, initial=None):
         spec = connection.argument_spec()
         spec.update(argument_spec or {})
         super().__init__(
@@ -47,24 +192,28 @@ class PlatformModule(AnsibleModule):
             required_together=connection.required_together + list(required_together),
             mutually_exclusive=connection.mutually_exclusive + list(mutually_exclusive),
             required_one_of=connection.required_one_of + list(required_one_of),
+            required_by=required_by,
             supports_check_mode=supports_check_mode,
-            **kwargs
         )
         self.connection = connection
         self.result = dict(changed=False)
-
-    # --- the frame ---------------------------------------------------------------------------
+        self.result.update(initial or {})
 
     @contextlib.contextmanager
-    def connect(self):
-        """The vendor client for this run; closed at the end, its ``ApiError`` turned into ``fail_json``."""
-        client = self.connection.connect(self)
+    def connect(self, **options):
+        """The vendor client for this run (``options`` go to the vendor's ``connect``); always closed, and an
+        ``ApiError`` raised inside (or while connecting) becomes ``fail_json`` with the result so far."""
+        client = None
         try:
+            client = self.connection.connect(self, **options)
             yield client
         except ApiError as error:
             self.fail_from(error)
+        except Refusal as refusal:
+            self.fail(refusal.msg, **refusal.details)
         finally:
-            client.close()
+            if client is not None:
+                client.close()
 
     def fail_from(self, error, **extra):
         """``fail_json`` with the error's one sentence, its details and the result so far."""
@@ -80,11 +229,21 @@ class PlatformModule(AnsibleModule):
         details.update(extra)
         self.fail_json(msg=msg, **details)
 
+    def require(self, problem):
+        """Fail (before any request) when a validator found a problem."""
+        if problem:
+            self.fail_json(msg=problem)
+
     def report(self, before, after, changed=None):
         """Record a change: ``changed`` (default: ``before != after``) and, in diff mode, the diff."""
-        self.result['changed'] = bool(self.result.get('changed')) or bool(before != after if changed is None else changed)
+        changed = before != after if changed is None else changed
+        self.result['changed'] = bool(self.result.get('changed')) or bool(changed)
         if self._diff:
             self.result['diff'] = dict(before=before, after=after)
+
+    def mark_changed(self, value=True):
+        """Record that the server accepted a write (or, in check mode, would have)."""
+        self.result['changed'] = bool(self.result.get('changed')) or bool(value)
 
     def done(self, **extra):
         """``exit_json`` with the result."""

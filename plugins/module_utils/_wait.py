@@ -39,22 +39,26 @@ class WaitTimeout(ApiError):
 
 
 def poll(read, done, timeout, schedule=None, operation='Waiting', on_timeout=None, sleep=time.sleep,
-         clock=time.monotonic, deadline=None, first_delay=None, at_least_once=False):
+         clock=time.monotonic, deadline=None, first_delay=None, immediately=False, at_least_once=False):
     """Call ``read()`` until ``done(value)`` is true; return that value.
 
-    The first read comes after ``first_delay`` (default: the schedule's first delay), later ones after the
-    schedule's delays, the last one at the deadline (``timeout`` seconds from now, or the ``deadline`` given
-    as a ``clock`` time, which waits one after the other can share). With ``at_least_once`` the value is
-    read once even when the deadline has passed already. ``done`` may raise (an ``ApiError``) to end the wait
-    with an error. When the deadline passes, the ``ApiError`` that ``on_timeout(last value)`` returns is
-    raised (default: ``WaitTimeout``, carrying the last value).
+    The first read comes after the schedule's first delay, or after ``first_delay`` (which replaces it), or at
+    once with ``immediately`` (the schedule's delays then come between the reads that follow). The last read is
+    made at the deadline: ``timeout`` seconds from now, or the ``deadline`` given as a ``clock`` time (waits
+    one after the other can share one). With ``at_least_once`` the value is read once even when the deadline
+    has passed already. ``done`` may raise (an ``ApiError``) to end the wait with an error. When the deadline
+    passes, the ``ApiError`` that ``on_timeout(last value)`` returns is raised (default: ``WaitTimeout``,
+    carrying the last value).
     """
     schedule = schedule or Schedule()
     deadline = clock() + timeout if deadline is None else deadline
     delays = schedule.delays()
-    delay = next(delays)
-    if first_delay is not None:
-        delay = first_delay
+    if immediately:
+        delay = 0.0
+    else:
+        delay = next(delays)
+        if first_delay is not None:
+            delay = first_delay
     reads = 0
     value = None
     while True:
@@ -63,7 +67,9 @@ def poll(read, done, timeout, schedule=None, operation='Waiting', on_timeout=Non
             if on_timeout is not None:
                 raise on_timeout(value)
             raise WaitTimeout(operation, 'not done after %gs' % timeout, last=value)
-        sleep(max(0.0, min(delay, remaining)))
+        pause = max(0.0, min(delay, remaining))
+        if pause > 0:
+            sleep(pause)
         value = read()
         reads += 1
         if done(value):

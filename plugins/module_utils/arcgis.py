@@ -21,14 +21,15 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
-    ApiError,
-    client_from_module,
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import (
+    Connection,
     common_argument_spec,
+    http_from_module,
     register_secret,
     require_url,
     warn_plain_http,
 )
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 # Paths as segments (the HTTP client encodes each one and refuses '.', '..' and empty ones).
 TOKEN_PATH = ('sharing', 'rest', 'generateToken')
@@ -134,6 +135,10 @@ def parse_error_body(response, body):
 class ArcGISClient:
     """Typed calls to the notebook administration API over one ``HttpClient``."""
 
+    def close(self):
+        """Close the pooled connections (the module frame does at the end of every run)."""
+        self.http.close()
+
     def __init__(self, http, username=None, password=None, token=None, referer=None, on_secret=None):
         self.http = http
         self.username = username
@@ -148,9 +153,10 @@ class ArcGISClient:
         if token:
             self._on_secret(token)
 
-    def set_secret_handler(self, handler):
-        """Change what happens to secrets obtained from now on (such as generated tokens)."""
-        self._on_secret = handler
+    def mask_in_messages_only(self):
+        """Secrets obtained from now on (generated tokens) are kept out of error messages only, not out of the
+        module's returned values (``arcgis_token`` returns the token it generates)."""
+        self._on_secret = self.http.add_secret
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -164,7 +170,8 @@ class ArcGISClient:
             data['client'] = 'requestip'
         if expiration is not None:
             data['expiration'] = int(expiration)
-        response = self.http.request('POST', TOKEN_PATH, operation, expected=ANY_STATUS, data=data)
+        # Generating a token changes nothing: it is sent in check mode too.
+        response = self.http.request('POST', TOKEN_PATH, operation, expected=ANY_STATUS, data=data, read_like=True)
         body = self._checked_body(response, operation, privilege=None, token_generated=False)
         if not isinstance(body, dict) or not body.get('token'):
             raise ApiError(operation, method='POST', url=self.http.redact(response.request.url), status=response.status_code,
@@ -303,7 +310,7 @@ class ArcGISClient:
             return pending
 
         try:
-            poll(still_listed, lambda ids: not ids, max(0, timeout), schedule=Schedule(0.25, 2.0, 5.0), first_delay=0.0,
+            poll(still_listed, lambda ids: not ids, max(0, timeout), schedule=Schedule(0.25, 2.0, 5.0), immediately=True,
                  at_least_once=True, sleep=sleep, clock=clock)
         except WaitTimeout:
             pass
@@ -412,7 +419,7 @@ def arcgis_client_from_module(module, pool_maxsize=10):
                     'the password and the generated token (the token service is documented as HTTPS only)')
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
-    http = client_from_module(module, params['url'], error_parser=parse_error_body,
+    http = http_from_module(module, params['url'], error_parser=parse_error_body,
                               pool_maxsize=pool_maxsize, headers=headers)
     return ArcGISClient(
         http,
@@ -499,3 +506,7 @@ def comparable_setting(key, value):
         except TypeError:
             return value
     return value
+
+
+# How ArcGIS modules connect (the frame of ``_module.PlatformModule``).
+ARCGIS = Connection(arcgis_argument_spec, arcgis_client_from_module, required_together=ARCGIS_REQUIRED_TOGETHER)

@@ -19,14 +19,15 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.platform_ops.admin.plugins.module_utils import _wait
 from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, poll
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
-    ApiError,
-    client_from_module,
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import (
+    Connection,
     common_argument_spec,
+    http_from_module,
     register_basic_auth,
     require_url,
     warn_plain_http,
 )
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 API_PREFIX = '/api/v1'
 # The longest a task may wait for a command to take effect (wait_timeout).
@@ -38,20 +39,67 @@ ERROR_CODES_HEADER = 'x-cloud-error-codes'
 POLL_INITIAL = 0.25
 POLL_MAX = 5.0
 
-# Commands that start a plan, and what the resource looks like once they are done.
-PLAN_COMMANDS = frozenset(('restart', 'shutdown', 'restore'))
 
-ACTION_NAMES = {
-    'restart': 'restart',
-    'shutdown': 'shutdown',
-    'restore': 'restore',
-    'delete': 'delete',
-    'start_instances': 'start of all instances',
-    'stop_instances': 'stop of all instances',
-    'start_maintenance': 'start of maintenance mode',
-    'stop_maintenance': 'end of maintenance mode',
-    'cancel_pending': 'cancellation of the pending plan',
+
+class Command:
+    """One ECE command on a stateless resource: its words in messages, its request (``method`` and the path
+    ``suffix`` after the resource's path; ``query(options)`` builds its query parameters), whether it starts a
+    plan, and ``effect(resource)``, true once a command that starts no plan has taken effect."""
+
+    def __init__(self, words, method, suffix, starts_plan=False, effect=None, query=None):
+        self.words = words
+        self.method = method
+        self.suffix = suffix
+        self.starts_plan = starts_plan
+        self.effect = effect
+        self.query = query or (lambda options: None)
+
+
+def _all_instances(test):
+    return lambda resource: bool(instances_of(resource)) and all(test(item) for item in instances_of(resource))
+
+
+def _no_instance(test):
+    return lambda resource: not any(test(item) for item in instances_of(resource))
+
+
+def _running(instance):
+    return instance_running(instance)
+
+
+def _maintenance(instance):
+    return bool(instance.get('maintenance_mode'))
+
+
+def _shutdown_query(options):
+    query = dict(skip_snapshot=_flag(options.get('skip_snapshot')))
+    if options.get('hide'):
+        # Only platform administrators may send hide at all, so it is sent only when asked for.
+        query['hide'] = 'true'
+    return query
+
+
+# Every command the modules send, in one place (the ECE API's paths under /deployments/{id}/{kind}/{ref_id}).
+COMMANDS = {
+    'restart': Command('restart', 'POST', ('_restart',), starts_plan=True,
+                       query=lambda options: dict(cancel_pending=_flag(options.get('cancel_pending')))),
+    'shutdown': Command('shutdown', 'POST', ('_shutdown',), starts_plan=True, query=_shutdown_query),
+    'restore': Command('restore', 'POST', ('_restore',), starts_plan=True,
+                       query=lambda options: dict(restore_snapshot='false')),
+    'delete': Command('delete', 'DELETE', ()),
+    'start_instances': Command('start of all instances', 'POST', ('instances', '_start'),
+                               effect=_all_instances(_running)),
+    'stop_instances': Command('stop of all instances', 'POST', ('instances', '_stop'),
+                              effect=_no_instance(_running)),
+    'start_maintenance': Command('start of maintenance mode', 'POST', ('instances', 'maintenance-mode', '_start'),
+                                 effect=_all_instances(_maintenance)),
+    'stop_maintenance': Command('end of maintenance mode', 'POST', ('instances', 'maintenance-mode', '_stop'),
+                                effect=_no_instance(_maintenance)),
+    'cancel_pending': Command('cancellation of the pending plan', 'DELETE', ('plan', 'pending'),
+                              query=lambda options: dict(ignore_missing='true')),
 }
+PLAN_COMMANDS = frozenset(name for name, command in COMMANDS.items() if command.starts_plan)
+ACTION_NAMES = dict((name, command.words) for name, command in COMMANDS.items())
 
 
 def ece_argument_spec():
@@ -179,6 +227,10 @@ class WaitTimeout(_wait.WaitTimeout):
 class ECEClient:
     """Typed calls to the deployment resource API of ECE over one ``HttpClient``."""
 
+    def close(self):
+        """Close the pooled connections (the module frame does at the end of every run)."""
+        self.http.close()
+
     def __init__(self, http, auth=None, sleep=time.sleep, clock=time.monotonic):
         self.http = http
         self.auth = auth
@@ -240,62 +292,27 @@ class ECEClient:
 
     # --- commands ---------------------------------------------------------------------------
 
-    def _command(self, action, deployment_id, kind, ref_id, method, suffix, params=None):
-        operation = 'Requesting the %s of %s %s in deployment %s' % (ACTION_NAMES[action], kind, ref_id, deployment_id)
-        path = self.resource_path(deployment_id, kind, ref_id, *suffix)
-        answer = self._call(method, path, operation, params=params) or {}
+    def run(self, action, deployment_id, kind, ref_id, **options):
+        """Send the command named ``action`` (a key of ``COMMANDS``); ``options`` feed its query parameters."""
+        command = COMMANDS[action]
+        operation = 'Requesting the %s of %s %s in deployment %s' % (command.words, kind, ref_id, deployment_id)
+        path = self.resource_path(deployment_id, kind, ref_id, *command.suffix)
+        answer = self._call(command.method, path, operation, params=command.query(options)) or {}
         failure = failed_reply(answer)
         if failure:
-            raise ApiError(operation, method=method, url=self.http.redact(self.http.url(path)), status=200,
+            raise ApiError(operation, method=command.method, url=self.http.redact(self.http.url(path)), status=200,
                            code=failure[0], vendor_message=failure[1], reason='an error reply with a success status')
         return answer
 
-    def restart(self, deployment_id, kind, ref_id, cancel_pending=False):
-        return self._command('restart', deployment_id, kind, ref_id, 'POST', ('_restart',),
-                             dict(cancel_pending=_flag(cancel_pending)))
-
-    def shutdown(self, deployment_id, kind, ref_id, skip_snapshot=False, hide=False):
-        params = dict(skip_snapshot=_flag(skip_snapshot))
-        if hide:
-            # Only platform administrators may send hide at all, so it is sent only when asked for.
-            params['hide'] = 'true'
-        return self._command('shutdown', deployment_id, kind, ref_id, 'POST', ('_shutdown',), params)
-
-    def restore(self, deployment_id, kind, ref_id):
-        return self._command('restore', deployment_id, kind, ref_id, 'POST', ('_restore',), dict(restore_snapshot='false'))
-
-    def delete(self, deployment_id, kind, ref_id):
-        return self._command('delete', deployment_id, kind, ref_id, 'DELETE', ())
-
-    def start_instances(self, deployment_id, kind, ref_id):
-        return self._command('start_instances', deployment_id, kind, ref_id, 'POST', ('instances', '_start'))
-
-    def stop_instances(self, deployment_id, kind, ref_id):
-        return self._command('stop_instances', deployment_id, kind, ref_id, 'POST', ('instances', '_stop'))
-
-    def start_maintenance(self, deployment_id, kind, ref_id):
-        return self._command('start_maintenance', deployment_id, kind, ref_id, 'POST', ('instances', 'maintenance-mode', '_start'))
-
-    def stop_maintenance(self, deployment_id, kind, ref_id):
-        return self._command('stop_maintenance', deployment_id, kind, ref_id, 'POST', ('instances', 'maintenance-mode', '_stop'))
-
-    def cancel_pending(self, deployment_id, kind, ref_id):
-        return self._command('cancel_pending', deployment_id, kind, ref_id, 'DELETE', ('plan', 'pending'),
-                             dict(ignore_missing='true'))
-
-    def run(self, action, deployment_id, kind, ref_id, **options):
-        """Send the command named ``action``."""
-        return getattr(self, action)(deployment_id, kind, ref_id, **options)
-
     # --- waiting ----------------------------------------------------------------------------
 
-    def wait(self, action, deployment_id, kind, ref_id, before, timeout, predicate=None):
+    def wait(self, action, deployment_id, kind, ref_id, before, timeout):
         """Poll the resource until the command ``action`` has taken effect; return the resource.
 
         ``before`` is the resource as read just before the command. For a plan command the wait ends
         when a pending plan that was not there before has appeared and gone, or when the current plan
         attempt id changed (the plan may have come and gone between two polls); a plan that ended in
-        error raises ``PlanFailed``. Other commands end when ``predicate(resource)`` holds and no plan
+        error raises ``PlanFailed``. Other commands end when their ``COMMANDS`` effect shows and no plan
         is pending.
         """
         before_current = plan_attempt_id(before, 'current')
@@ -310,7 +327,8 @@ class ECEClient:
                 return False
             if action in PLAN_COMMANDS:
                 return seen['pending'] is not None or plan_attempt_id(resource, 'current') != before_current
-            return predicate is None or predicate(resource)
+            effect = COMMANDS[action].effect
+            return effect is None or effect(resource)
 
         resource = poll(lambda: self.get_resource(deployment_id, kind, ref_id), done, timeout,
                         schedule=Schedule(POLL_INITIAL, 2.0, POLL_MAX), sleep=self.sleep, clock=self.clock,
@@ -467,7 +485,7 @@ def ece_client_from_module(module, pool_maxsize=4):
         headers = {'Authorization': 'ApiKey %s' % api_key}
     else:
         auth = (username, password)
-    http = client_from_module(module, api_base(params['url']), secrets=[api_key], error_parser=_parser_with_header,
+    http = http_from_module(module, api_base(params['url']), secrets=[api_key], error_parser=_parser_with_header,
                               pool_maxsize=pool_maxsize, headers=headers)
     if auth:
         # The password, and the base64 of username:password that the Authorization header carries.
@@ -483,3 +501,7 @@ def _parser_with_header(response, body):
         extra = '%s: %s' % (ERROR_CODES_HEADER, header)
         message = '%s (%s)' % (message, extra) if message else extra
     return code, message
+
+
+# How ECE modules connect (the frame of ``_module.PlatformModule``).
+ECE = Connection(ece_argument_spec, ece_client_from_module, mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE)

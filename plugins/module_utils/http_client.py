@@ -6,7 +6,8 @@
 One ``requests.Session`` per module run, retries with backoff through urllib3's ``Retry``,
 TLS verification on by default, JSON decoding with readable errors, one exception type
 (``ApiError``) and redaction of every registered secret. It knows nothing about vendors:
-vendor classes hand it an ``error_parser`` that reads their error bodies.
+vendor classes hand it an ``error_parser`` that reads their error bodies. It knows nothing about
+Ansible either: the glue between module options and this client is in ``_module``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 import time
 import traceback
 from http import HTTPStatus
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 try:
     import requests
@@ -57,16 +58,6 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 BODY_CHUNK = 64 * 1024
 # Path segments that would address another resource once a client or server normalises the path.
 UNSAFE_SEGMENTS = ('', '.', '..')
-
-
-def common_argument_spec():
-    """Options every module has (documented by the ``platform_ops.admin.common`` fragment)."""
-    return dict(
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
-        timeout=dict(type='float', default=30.0),
-        retries=dict(type='int', default=3),
-    )
 
 
 class ApiError(Exception):
@@ -120,6 +111,10 @@ class ApiError(Exception):
             if value not in (None, '', 0):
                 result['http_status' if key == 'status' else ('error_code' if key == 'code' else key)] = value
         return result
+
+
+class CheckModeWrite(ApiError):
+    """A write attempted in check mode: never sent."""
 
 
 class Redactor:
@@ -376,12 +371,17 @@ class HttpClient:
 
     ``error_parser(response, body)`` (optional) returns ``(code, message)`` from a vendor's error body.
     Paths are given as a tuple of segments (each encoded, ``.``/``..``/empty refused) or as an absolute URL.
+
+    With ``check_mode`` the client refuses to send a write (any method but GET/HEAD/OPTIONS) unless the call
+    says it is ``read_like`` (a POST that changes nothing, such as a token request or a DCS session scan): the
+    promise that check mode changes nothing holds here, at the single point every request passes.
     """
 
     def __init__(self, base_url, timeout=30.0, validate_certs=True, ca_path=None, retries=3,
-                 secrets=(), error_parser=None, pool_maxsize=10, headers=None):
+                 secrets=(), error_parser=None, pool_maxsize=10, headers=None, check_mode=False):
         if not HAS_REQUESTS:
             raise RuntimeError('the Python library requests is required')
+        self.check_mode = bool(check_mode)
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
         self.retries = max(0, int(retries))
@@ -429,17 +429,24 @@ class HttpClient:
     def request(self, method, path, operation, expected=None, **kwargs):
         """Send a request; raise ``ApiError`` on a transport failure or an unexpected status.
 
+        ``read_like=True`` marks a write method that changes nothing (sent in check mode too).
+
         ``expected`` is a collection of acceptable statuses (default: any 2xx). Nothing is sent when the
         path has an unusable segment. The answer is read whole (at most ``MAX_BODY_BYTES``) within the
         overall deadline, ``timeout`` x (``retries`` + 1) seconds.
         """
         method = method.upper()
+        read_like = kwargs.pop('read_like', False)
         try:
             url = self.url(path)
         except ValueError as error:
             raise ApiError(operation, reason=self.redact(str(error))) from None
         shown_url = self.redact(url)
         writes = method not in READ_METHODS
+        if writes and self.check_mode and not read_like:
+            raise CheckModeWrite(operation, method=method, url=shown_url,
+                                 reason='refusing to send a write in check mode (a defect of the collection: '
+                                        'please report it)')
         # Redirects are never followed: requests would carry credential headers (X-Auth-Token,
         # X-Esri-Authorization, ...) and a 307's body (with a token or password) to whatever host the
         # Location names, and turn a POST into a GET on 301/302. A 3xx fails, naming where it pointed.
@@ -605,114 +612,3 @@ def _root_cause(exc):
     if text.startswith('<') and '>: ' in text:
         text = text.split('>: ', 1)[1]
     return text
-
-
-def missing_requests_message():
-    from ansible.module_utils.basic import missing_required_lib
-    return missing_required_lib('requests')
-
-
-def require_requests(module):
-    """Fail the module cleanly when requests is not installed."""
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_requests_message(), exception=REQUESTS_IMPORT_ERROR)
-
-
-def url_problem(value, option, example):
-    """The problem with a base URL option, or ``None`` (one rule for every vendor).
-
-    http or https only, with a host; no ``user:password@`` (the value is not quoted back then: ``url`` options
-    are not ``no_log``), no query string or fragment.
-    """
-    try:
-        parts = urlsplit(value or '')
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in ('https', 'http') or not parts.hostname:
-        if parts is not None and '@' in parts.netloc:
-            return '%s must be a URL such as %s, without user:password@.' % (option, example)
-        return '%s must be a URL such as %s; got %r.' % (option, example, value)
-    if parts.username is not None or parts.password is not None or '@' in parts.netloc:
-        return ('%s must not carry credentials (user:password@); give them with the credential options.' % option)
-    if parts.query or parts.fragment or value.rstrip().endswith('?') or '#' in value:
-        return '%s must not carry a query string or fragment; got %r.' % (option, value)
-    if port is not None and not 0 < port < 65536:
-        return '%s has no usable port; got %r.' % (option, value)
-    if any(char.isspace() for char in value):
-        return '%s must not contain spaces; got %r.' % (option, value)
-    return None
-
-
-def require_url(module, value, option, example):
-    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
-    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
-    userinfo = (value or '').split('://', 1)[-1].split('/', 1)[0].rpartition('@')[0]
-    if userinfo:
-        module.no_log_values.add(userinfo)
-        module.no_log_values.update(part for part in userinfo.split(':', 1) if len(part) > 2)
-    problem = url_problem(value, option, example)
-    if problem:
-        module.fail_json(msg=problem)
-
-
-def warn_plain_http(module, url, option, secrets):
-    """Warn when ``url`` is plain http and ``secrets`` (a phrase, empty when none) would travel in clear."""
-    if secrets and urlsplit(url).scheme == 'http':
-        module.warn('%s uses plain http: %s travel over the network unencrypted; use https.' % (option, secrets))
-
-
-def common_problem(params):
-    """The problem with the common options, or ``None``."""
-    timeout = params['timeout']
-    if not timeout > 0 or timeout > MAX_TIMEOUT:
-        return 'timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_TIMEOUT, timeout)
-    if not 0 <= params['retries'] <= MAX_RETRIES:
-        return 'retries must be between 0 and %d, got %s.' % (MAX_RETRIES, params['retries'])
-    ca_path = params.get('ca_path')
-    if ca_path is not None and params['validate_certs']:
-        if not os.path.exists(ca_path):
-            return 'ca_path %s does not exist; give the PEM file (or directory) of the CA that signed the server certificate.' % ca_path
-        if not os.access(ca_path, os.R_OK):
-            return 'ca_path %s cannot be read by this user.' % ca_path
-    return None
-
-
-def client_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None):
-    """An ``HttpClient`` configured from the common options. Secrets are registered with the client
-    and with Ansible, so neither an error message nor a returned value can show them."""
-    require_requests(module)
-    params = module.params
-    problem = common_problem(params)
-    if problem:
-        module.fail_json(msg=problem)
-    if not params['validate_certs']:
-        module.warn('validate_certs is false: the TLS certificate of %s is not verified. '
-                    'Prefer ca_path for a private CA.' % base_url)
-    client = HttpClient(base_url, timeout=params['timeout'], validate_certs=params['validate_certs'],
-                        ca_path=params['ca_path'], retries=params['retries'], error_parser=error_parser,
-                        pool_maxsize=pool_maxsize, headers=headers)
-    for secret in secrets:
-        register_secret(module, client, secret)
-    return client
-
-
-def register_basic_auth(module, client, username, password):
-    """Hide the password and the base64 of ``username:password`` that basic authentication sends."""
-    register_secret(module, client, password)
-    for derived in client.redact.add_basic_auth(username, password):
-        module.no_log_values.add(derived)
-
-
-def register_secret(module, client, secret):
-    """Hide a secret (given or obtained at run time) from messages and from Ansible's output."""
-    if secret:
-        client.add_secret(secret)
-        module.no_log_values.add(str(secret))
-
-
-def fail_from_error(module, error, **result):
-    """``fail_json`` with the error's one sentence and its details."""
-    details = error.as_result()
-    details.update(result)
-    module.fail_json(msg=str(error), **details)

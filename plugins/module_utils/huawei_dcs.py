@@ -17,16 +17,15 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
-    ApiError,
-    client_from_module,
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import (
+    Connection,
     common_argument_spec,
-    fail_from_error,
-    id_problem,
+    http_from_module,
     register_secret,
     require_url,
     warn_plain_http,
 )
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_signer import SdkHmacSha256Auth, TokenAuth
 
 DEFAULT_ENDPOINT = 'https://dcs.{region}.myhuaweicloud.com'
@@ -190,6 +189,10 @@ class DCSClient:
     ``sleep`` and ``clock`` are injectable so job waiting can be tested without waiting.
     """
 
+    def close(self):
+        """Close the pooled connections (the module frame does at the end of every run)."""
+        self.http.close()
+
     def __init__(self, http, project_id, auth_kind='aksk', sleep=time.sleep, clock=time.monotonic):
         self.http = http
         self.project_id = project_id
@@ -237,7 +240,9 @@ class DCSClient:
     def start_scan(self, instance_id, node_id, clean_cache=True):
         body = self.call('POST', self.instance_path(instance_id, 'clients'),
                          'Scanning the sessions of node %s of DCS instance %s' % (node_id, instance_id),
-                         json={'node_id': node_id, 'clean_cache': bool(clean_cache)})[1]
+                         json={'node_id': node_id, 'clean_cache': bool(clean_cache)},
+                         # A scan refreshes the service's session list and changes no session: sent in check mode.
+                         read_like=True)[1]
         return self._job_id(body, 'session scan', instance_id)
 
     def list_clients(self, instance_id, node_id):
@@ -365,7 +370,7 @@ class DCSClient:
 
         try:
             return poll(scan, lambda gone: all(len(gone[node_id]) == len(wanted[node_id]) for node_id in wanted), window,
-                        schedule=Schedule(POLL_FIRST, POLL_FACTOR, POLL_MAX), first_delay=0.0, at_least_once=True,
+                        schedule=Schedule(POLL_FIRST, POLL_FACTOR, POLL_MAX), immediately=True, at_least_once=True,
                         sleep=self.sleep, clock=self.clock)
         except WaitTimeout as timeout_error:
             return timeout_error.last
@@ -416,7 +421,7 @@ def request_token(http, iam_endpoint, params):
         'scope': {'project': {'id': params['project_id']}},
     }}
     try:
-        response = http.request('POST', url, operation, expected=(201, 200), json=payload)
+        response = http.request('POST', url, operation, expected=(201, 200), json=payload, read_like=True)
     except ApiError as error:
         if error.status is not None:
             error.reason = explain(error, 'iam')
@@ -447,7 +452,7 @@ def dcs_client_from_module(module, sleep=time.sleep):
         warn_plain_http(module, iam_endpoint, 'iam_endpoint', 'the IAM password')
         warn_plain_http(module, endpoint, 'endpoint', 'the IAM token')
     secrets = [params['secret_key'], params['security_token'], params['iam_password']]
-    http = client_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body)
+    http = http_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body)
     project_id = params['project_id'].strip()
     if params['access_key']:
         http.session.auth = SdkHmacSha256Auth(params['access_key'], params['secret_key'], project_id=project_id,
@@ -455,9 +460,9 @@ def dcs_client_from_module(module, sleep=time.sleep):
         return DCSClient(http, project_id, auth_kind='aksk', sleep=sleep)
     try:
         token = request_token(http, iam_endpoint, params)
-    except ApiError as error:
+    except ApiError:
         http.close()
-        fail_from_error(module, error)
+        raise
     register_secret(module, http, token)
     http.session.auth = TokenAuth(token, project_id=project_id)
     return DCSClient(http, project_id, auth_kind='iam', sleep=sleep)
@@ -486,3 +491,7 @@ def filter_problem(params):
         if params.get(key) == '':
             return '%s must not be empty.' % key
     return None
+
+
+# How DCS modules connect (the frame of ``_module.PlatformModule``).
+DCS = Connection(dcs_argument_spec, dcs_client_from_module, required_together=DCS_REQUIRED_TOGETHER)

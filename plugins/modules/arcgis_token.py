@@ -109,43 +109,31 @@ referer:
 
 import datetime
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+
+def input_problem(params):
+    """The problem with the options, or ``None``."""
+    if not (params['username'] and params['password']):
+        return ('arcgis_token generates a token from username and password (or ARCGIS_USERNAME and ARCGIS_PASSWORD); '
+                '%s.' % ('a token cannot be used to generate one' if params['token'] else 'give both'))
+    if params['expiration'] < 1:
+        return 'expiration must be at least 1 minute, got %d.' % params['expiration']
+    return None
 
 
 def main():
-    argument_spec = arcgis_argument_spec()
-    argument_spec.update(expiration=dict(type='int', default=60))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
+    module = PlatformModule(ARCGIS, dict(expiration=dict(type='int', default=60)))
     params = module.params
-    if not (params['username'] and params['password']):
-        module.fail_json(msg='arcgis_token generates a token from username and password (or ARCGIS_USERNAME and '
-                             'ARCGIS_PASSWORD); %s.' % ('a token cannot be used to generate one' if params['token']
-                                                        else 'give both'))
+    module.require(input_problem(params))
     # A token from ARCGIS_TOKEN or module_defaults is not what this module is asked for: generate a new one.
     params['token'] = None
-    if params['expiration'] < 1:
-        module.fail_json(msg='expiration must be at least 1 minute, got %d.' % params['expiration'])
-    client = arcgis_client_from_module(module)
-    # The token this module returns is registered with the HTTP client's redactor only, not with
-    # Ansible's no_log values: those would replace the returned value with asterisks.
-    client.set_secret_handler(client.http.add_secret)
-    try:
+    with module.connect() as client:
+        # The token this module returns is registered with the HTTP client's redactor only, not with
+        # Ansible's no_log values: those would replace the returned value with asterisks.
+        client.mask_in_messages_only()
         body = client.generate_token(expiration=params['expiration'])
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
     expires = body.get('expires')
     expires_at = None
     if isinstance(expires, (int, float)) and not isinstance(expires, bool):
@@ -154,8 +142,7 @@ def main():
         except (OverflowError, ValueError, OSError):
             # Out of the range of dates (1e20 ms), or not a number (NaN): returned as sent, without a date.
             module.warn('The token service answered an expiry time that is not a date (%r); expires_at is null.' % expires)
-    module.exit_json(changed=False, token=body['token'], expires=expires, expires_at=expires_at,
-                     referer=params['referer'])
+    module.done(token=body['token'], expires=expires, expires_at=expires_at, referer=params['referer'])
 
 
 if __name__ == '__main__':

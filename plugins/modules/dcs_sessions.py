@@ -178,16 +178,12 @@ sessions:
       idle: 4037
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
-    DCS_REQUIRED_TOGETHER,
+    DCS,
     JOB_IN_PROGRESS,
     MAX_WAIT_TIMEOUT,
-    JobError,
-    dcs_argument_spec,
-    dcs_client_from_module,
     filter_problem,
     filters_from_params,
     kill_address,
@@ -200,9 +196,9 @@ MAX_BATCH = 1000
 OBSERVE_WINDOW = 30.0
 
 
-def argument_spec():
-    spec = dcs_argument_spec()
-    spec.update(session_filter_spec())
+def own_argument_spec():
+    """The module's own options (the frame adds the connection options)."""
+    spec = session_filter_spec()
     spec.update(
         instance_id=dict(type='str', required=True),
         state=dict(type='str', choices=['absent'], default='absent'),
@@ -216,6 +212,7 @@ def argument_spec():
 
 
 def input_problem(params):
+    """The problem with the options, or ``None``."""
     if params['node_id'] is not None and not params['node_id'].strip():
         return 'node_id must not be empty: give the ID of a node, or all_nodes=true.'
     problem = id_problem(params['node_id'], 'node_id') or id_problem(params['instance_id'], 'instance_id')
@@ -242,65 +239,42 @@ def addresses_by_node(sessions):
 
 
 def diff_of(sessions, doomed):
+    """``before`` and ``after``: the session addresses by node, now and once ``doomed`` are killed."""
     doomed_ids = {(session['node_id'], kill_address(session)) for session in doomed}
     after = [session for session in sessions if (session['node_id'], kill_address(session)) not in doomed_ids]
-    return {'before': {'sessions': addresses_by_node(sessions)}, 'after': {'sessions': addresses_by_node(after)}}
+    return dict(before={'sessions': addresses_by_node(sessions)}, after={'sessions': addresses_by_node(after)})
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_together=DCS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
+    module = PlatformModule(DCS, own_argument_spec(), initial=dict(job_id=None, sessions=[]))
     params = module.params
-    problem = input_problem(params)
-    if problem:
-        module.fail_json(msg=problem)
+    module.require(input_problem(params))
     instance_id = params['instance_id'].strip()
     one_node = params['node_id'].strip() if params['node_id'] else None
     filters = filters_from_params(params)
-    client = dcs_client_from_module(module)
-    result = dict(changed=False, killed=[] if filters else 0, job_id=None, sessions=[])
-    killed = []  # addresses the service killed (filters), reported whatever happens next
-    try:
+    # What the service killed, reported whatever happens next (the frame returns module.result on failure too).
+    module.result['killed'] = [] if filters else 0
+    with module.connect() as client:
         node_ids = client.session_nodes(instance_id, one_node)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
         sessions = [session for node_id in node_ids for session in by_node[node_id]]
-        result['sessions'] = sessions
+        module.result['sessions'] = sessions
         doomed = [session for session in sessions if session_matches(session, filters)] if filters else sessions
         if not doomed:
-            module.exit_json(**result)
-        if module._diff:
-            result['diff'] = diff_of(sessions, doomed)
+            module.done()
+        module.report(changed=module.check_mode, **diff_of(sessions, doomed))
         if module.check_mode:
-            result.update(changed=True, killed=[kill_address(session) for session in doomed] if filters else len(doomed))
-            module.exit_json(**result)
+            module.done(killed=[kill_address(session) for session in doomed] if filters else len(doomed))
         if filters:
             for node_id in node_ids:
                 addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
                 for start in range(0, len(addresses), params['batch_size']):
-                    batch = addresses[start:start + params['batch_size']]
-                    killed.extend(kill_batch(module, client, instance_id, node_id, batch))
-            result.update(changed=bool(killed), killed=killed)
+                    killed = kill_batch(module, client, instance_id, node_id, addresses[start:start + params['batch_size']])
+                    module.result['killed'].extend(killed)
+                    module.mark_changed(bool(killed))
         else:
-            kill_all(module, client, instance_id, one_node, doomed, result)
-        module.exit_json(**result)
-    except JobError as error:
-        # The failed job's ID comes with the error: a scan job's, or the kill-all job's (then the kill was sent).
-        # Kills carried out before a later scan job failed stay reported.
-        sent = result['job_id'] is not None
-        if filters:
-            done = killed
-        else:
-            done = len(doomed) if sent else result['killed']
-        fail_from_error(module, error, changed=bool(killed) or bool(result['changed']) or sent, killed=done)
-    except ApiError as error:
-        # Kills the service carried out stay done: report them, and only them.
-        fail_from_error(module, error, changed=bool(killed) or bool(result['changed']), job_id=result['job_id'],
-                        killed=killed if filters else result['killed'])
-    finally:
-        client.http.close()
+            kill_all(module, client, instance_id, one_node, doomed, module.result)
+    module.done()
 
 
 def observe_window(params):

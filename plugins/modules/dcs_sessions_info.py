@@ -109,14 +109,11 @@ total:
   sample: 2000
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
-    DCS_REQUIRED_TOGETHER,
+    DCS,
     MAX_WAIT_TIMEOUT,
-    dcs_argument_spec,
-    dcs_client_from_module,
     filter_problem,
     filters_from_params,
     session_filter_spec,
@@ -124,9 +121,9 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs impo
 )
 
 
-def argument_spec():
-    spec = dcs_argument_spec()
-    spec.update(session_filter_spec())
+def own_argument_spec():
+    """The module's own options (the frame adds the connection options)."""
+    spec = session_filter_spec()
     spec.update(
         instance_id=dict(type='str', required=True),
         node_id=dict(type='str'),
@@ -136,35 +133,29 @@ def argument_spec():
     return spec
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_together=DCS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    params = module.params
+def input_problem(params):
+    """The problem with the options, or ``None``."""
     problem = id_problem(params['instance_id'], 'instance_id')
     if not problem and params['node_id'] is not None:
         problem = id_problem(params['node_id'], 'node_id') if params['node_id'].strip() else \
             'node_id must not be empty; leave it out for the sessions of every node.'
     if not problem and not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         problem = 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
-    problem = problem or filter_problem(params)
-    if problem:
-        module.fail_json(msg=problem)
+    return problem or filter_problem(params)
+
+
+def main():
+    module = PlatformModule(DCS, own_argument_spec())
+    params = module.params
+    module.require(input_problem(params))
     instance_id = params['instance_id'].strip()
     filters = filters_from_params(params)
-    client = dcs_client_from_module(module)
-    try:
+    with module.connect() as client:
         node_ids = client.session_nodes(instance_id, (params['node_id'] or '').strip() or None)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'], clean_cache=params['clean_cache'])
-        sessions = [session for node_id in node_ids for session in by_node[node_id]]
-        module.exit_json(changed=False, nodes=node_ids, total=len(sessions),
-                         sessions=[session for session in sessions if session_matches(session, filters)])
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
+    sessions = [session for node_id in node_ids for session in by_node[node_id]]
+    module.done(nodes=node_ids, total=len(sessions),
+                sessions=[session for session in sessions if session_matches(session, filters)])
 
 
 if __name__ == '__main__':

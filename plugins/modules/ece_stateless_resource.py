@@ -293,17 +293,15 @@ pending_plan:
       type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule, Refusal
 from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ACTION_NAMES,
-    ECE_MUTUALLY_EXCLUSIVE,
+    COMMANDS,
+    ECE,
     MAX_WAIT_TIMEOUT,
     PLAN_COMMANDS,
     STATELESS_KINDS,
-    ece_argument_spec,
-    ece_client_from_module,
     instance_running,
     instances_of,
     observed_state,
@@ -312,16 +310,16 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     resources_of,
     summarize,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
 
 # After a lost answer, how long to look for the command's effect before deciding it was not carried out.
 OBSERVE_WINDOW = 15.0
 STATES = ('started', 'stopped', 'restarted', 'shutdown', 'absent')
 
 
-def argument_spec():
-    spec = ece_argument_spec()
-    spec.update(
+def own_argument_spec():
+    """The module's own options (the frame adds the connection options)."""
+    spec = dict(
         deployment_id=dict(type='str', required=True),
         kind=dict(type='str', required=True, choices=list(STATELESS_KINDS)),
         ref_id=dict(type='str'),
@@ -336,27 +334,25 @@ def argument_spec():
     return spec
 
 
-def validate(module):
-    params = module.params
+def input_problem(params):
+    """The problem with the options, or ``None``."""
     problem = id_problem(params['deployment_id'], 'deployment_id')
     if params['ref_id'] is not None and not params['ref_id'].strip():
         problem = problem or 'ref_id must not be empty; leave it out to use the only resource of its kind.'
     problem = problem or id_problem(params['ref_id'], 'ref_id')
     if problem:
-        module.fail_json(msg=problem)
+        return problem
     if not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
-        module.fail_json(msg='wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (
-            MAX_WAIT_TIMEOUT, params['wait_timeout']))
+        return 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
     if params['maintenance_mode'] is not None and params['state'] in ('shutdown', 'absent'):
-        module.fail_json(msg='maintenance_mode cannot be combined with state=%s: a shut-down resource has no instances.'
-                         % params['state'])
+        return 'maintenance_mode cannot be combined with state=%s: a shut-down resource has no instances.' % params['state']
     if params['hide'] and params['state'] != 'shutdown':
-        module.fail_json(msg='hide applies to state=shutdown only.')
+        return 'hide applies to state=shutdown only.'
+    return None
 
 
-def resolve(module, deployment, kind, ref_id):
-    """The resource to act on, or ``None`` when it is absent (and that is acceptable)."""
-    params = module.params
+def resolve(params, deployment, kind, ref_id):
+    """The resource to act on, or ``None`` when it is absent (and that is acceptable); raises ``Refusal``."""
     resources = resources_of(deployment, kind)
     names = [res['ref_id'] for res in resources]
     where = 'deployment %s' % params['deployment_id']
@@ -364,25 +360,25 @@ def resolve(module, deployment, kind, ref_id):
         if len(resources) == 1:
             return resources[0]
         if resources:
-            module.fail_json(msg='%s has %d %s resources (%s); set ref_id to the one to manage.' % (
+            raise Refusal('%s has %d %s resources (%s); set ref_id to the one to manage.' % (
                 where, len(resources), kind, ', '.join(names)), ref_ids=names)
         if params['state'] == 'absent':
             return None
-        module.fail_json(msg='%s has no %s resource.' % (where, kind))
+        raise Refusal('%s has no %s resource.' % (where, kind))
     for res in resources:
         if res.get('ref_id') == ref_id:
             return res
     if params['state'] == 'absent':
         return None
-    module.fail_json(msg='%s has no %s resource %s (it has: %s).' % (
-        where, kind, ref_id, ', '.join(names) or 'none'), ref_ids=names)
-    return None
+    raise Refusal('%s has no %s resource %s (it has: %s).' % (where, kind, ref_id, ', '.join(names) or 'none'),
+                  ref_ids=names)
 
 
-def plan_actions(module, resource):
-    """The commands that bring ``resource`` to the asked state, in order, and the expected result."""
-    state = module.params['state']
-    maintenance = module.params['maintenance_mode']
+def plan_actions(params, resource):
+    """The commands that bring ``resource`` to the asked state, in order, and the expected result; raises
+    ``Refusal`` when the asked state cannot be reached."""
+    state = params['state']
+    maintenance = params['maintenance_mode']
     current = observed_state(resource)
     instances = [dict(name=instance.get('instance_name'), running=instance_running(instance),
                       maintenance_mode=bool(instance.get('maintenance_mode'))) for instance in instances_of(resource)]
@@ -415,9 +411,8 @@ def plan_actions(module, resource):
     if maintenance is not None:
         # A shut-down resource has no instance in maintenance mode: false holds already, true cannot.
         if maintenance and current == 'shutdown' and after_state == 'shutdown':
-            module.fail_json(msg='%s %s of deployment %s is shut down and has no instances to put in '
-                             'maintenance mode; set state=started too.' % (
-                                 module.params['kind'], resource.get('ref_id'), module.params['deployment_id']))
+            raise Refusal('%s %s of deployment %s is shut down and has no instances to put in maintenance mode; '
+                          'set state=started too.' % (params['kind'], resource.get('ref_id'), params['deployment_id']))
         if current == 'shutdown':
             # Restored instances start outside maintenance mode.
             if maintenance:
@@ -446,79 +441,62 @@ def instance_words(instance):
     return ('running' if instance['running'] else 'stopped') + (', maintenance mode' if instance['maintenance_mode'] else '')
 
 
-def predicate_for(action):
-    """When a command that starts no plan has taken effect."""
-    if action == 'start_instances':
-        return lambda res: bool(instances_of(res)) and all(instance_running(i) for i in instances_of(res))
-    if action == 'stop_instances':
-        return lambda res: not any(instance_running(i) for i in instances_of(res))
-    if action == 'start_maintenance':
-        return lambda res: bool(instances_of(res)) and all(i.get('maintenance_mode') for i in instances_of(res))
-    if action == 'stop_maintenance':
-        return lambda res: not any(i.get('maintenance_mode') for i in instances_of(res))
-    return None
+def with_pending(actions, before, params):
+    """``actions`` preceded by what a pending plan needs (nothing, or its cancellation); raises ``Refusal``
+    when there is one and ``cancel_pending`` is false."""
+    pending = before['pending_plan']
+    if not actions or not pending:
+        return actions
+    if not params['cancel_pending']:
+        raise Refusal('%s %s of deployment %s has a pending plan (attempt %s, started %s); wait for it to finish or set '
+                      'cancel_pending=true to cancel it. Nothing was changed.' % (
+                          params['kind'], before['ref_id'], params['deployment_id'], pending['plan_attempt_id'],
+                          pending['attempt_start_time'] or 'at an unknown time'), pending_plan=pending)
+    # A restart cancels the pending plan itself (cancel_pending=true on _restart).
+    return actions if actions[0] == 'restart' else ['cancel_pending'] + actions
+
+
+def planned_view(before, actions, after_state, after_instances):
+    """The diff's ``after`` of a run that sends nothing (check mode, or nothing to do)."""
+    if not actions:
+        return diff_view(before)
+    if after_state == 'absent':
+        return diff_view()
+    plan_id = '(new plan attempt)' if any(action in PLAN_COMMANDS for action in actions) else before['plan_attempt_id']
+    return diff_view(state=after_state, instances=after_instances, plan_attempt_id=plan_id)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_one_of=[('state', 'maintenance_mode')],
-        supports_check_mode=True,
-    )
-    validate(module)
+    module = PlatformModule(ECE, own_argument_spec(), required_one_of=[('state', 'maintenance_mode')])
     params = module.params
-    deployment_id, kind = params['deployment_id'], params['kind']
-    client = ece_client_from_module(module)
-    result = dict(changed=False, deployment_id=deployment_id, kind=kind, ref_id=None, actions=[])
-    try:
-        run(module, client, result)
-    except ApiError as error:
-        # PlanFailed and WaitTimeout are ApiErrors too: one sentence with the result so far.
-        fail_from_error(module, error, **result)
-    finally:
-        client.http.close()
-    module.exit_json(**result)
+    module.require(input_problem(params))
+    module.result.update(deployment_id=params['deployment_id'], kind=params['kind'], ref_id=None, actions=[])
+    with module.connect() as client:
+        # PlanFailed and WaitTimeout are ApiErrors too: the frame fails with one sentence and the result so far.
+        run(module, client, module.result)
+    module.done()
 
 
 def run(module, client, result):
     params = module.params
     deployment_id, kind = params['deployment_id'], params['kind']
     deployment = client.get_deployment(deployment_id)
-    resource = resolve(module, deployment, kind, params['ref_id'])
+    resource = resolve(params, deployment, kind, params['ref_id'])
     if resource is None:
         result.update(state='absent', ref_id=params['ref_id'] if params['ref_id'] != '_main' else None)
-        if module._diff:
-            result['diff'] = dict(before=diff_view(), after=diff_view())
+        module.report(diff_view(), diff_view(), changed=False)
         return
     ref_id = resource['ref_id']
     result['ref_id'] = ref_id
     before = summarize(kind, resource)
-    actions, after_state, after_instances = plan_actions(module, resource)
+    actions, after_state, after_instances = plan_actions(params, resource)
+    actions = with_pending(actions, before, params)
     pending = before['pending_plan']
-    if actions and pending:
-        if not params['cancel_pending']:
-            module.fail_json(msg='%s %s of deployment %s has a pending plan (attempt %s, started %s); wait for it to '
-                             'finish or set cancel_pending=true to cancel it. Nothing was changed.' % (
-                                 kind, ref_id, deployment_id, pending['plan_attempt_id'],
-                                 pending['attempt_start_time'] or 'at an unknown time'),
-                             pending_plan=pending, **result)
-        if actions[0] != 'restart':
-            actions.insert(0, 'cancel_pending')
     result['actions'] = actions
     if module.check_mode or not actions:
         # Check mode reports the change it would make; a real run only what the server accepted (below).
-        result['changed'] = bool(actions)
         result.update(_returned(before))
-        if module._diff:
-            plan_id = before['plan_attempt_id']
-            if any(action in PLAN_COMMANDS for action in actions):
-                plan_id = '(new plan attempt)'
-            after = diff_view() if after_state == 'absent' else diff_view(
-                state=after_state, instances=after_instances, plan_attempt_id=plan_id)
-            if not actions:
-                after = diff_view(before)
-            result['diff'] = dict(before=diff_view(before), after=after)
+        module.report(diff_view(before), planned_view(before, actions, after_state, after_instances), changed=bool(actions))
         return
 
     accepted = []
@@ -533,8 +511,6 @@ def run(module, client, result):
         module.warn('%s %s of deployment %s disappeared while it was being removed (%s); it is absent.' % (
             kind, ref_id, deployment_id, error.code))
         current = None
-    result['changed'] = bool(accepted)
-
     if current is None:
         result['state'] = 'absent'
         after = diff_view()
@@ -544,8 +520,7 @@ def run(module, client, result):
         summary = summarize(kind, current)
         result.update(_returned(summary))
         after = diff_view(summary)
-    if module._diff:
-        result['diff'] = dict(before=diff_view(before), after=after)
+    module.report(diff_view(before), after, changed=bool(accepted))
 
 
 def act(module, client, ref_id, actions, resource, pending, accepted):
@@ -582,8 +557,7 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
             current = client.get_resource(deployment_id, kind, ref_id)
             continue
         if params['wait'] or not last:
-            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'],
-                                  predicate=predicate_for(action))
+            current = client.wait(action, deployment_id, kind, ref_id, current, params['wait_timeout'])
     return current
 
 
@@ -595,7 +569,7 @@ def took_effect(module, client, action, ref_id, before, error):
     window = min(float(params['wait_timeout']), OBSERVE_WINDOW)
     before_current = plan_attempt_id(before, 'current')
     before_pending = plan_attempt_id(before, 'pending')
-    predicate = predicate_for(action)
+    effect = COMMANDS[action].effect
     gone = object()
 
     def read():
@@ -616,14 +590,14 @@ def took_effect(module, client, action, ref_id, before, error):
             # since (it became the current one) is not a sign of it.
             known = (None, before_current, before_pending)
             return plan_attempt_id(resource, 'pending') not in known or plan_attempt_id(resource, 'current') not in known
-        return predicate(resource)
+        return effect(resource)
 
     def not_seen(_last):
         error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
                        'so it could not be confirmed that it was carried out' % (error.reason or 'HTTP %s' % error.status, window)
         return error
 
-    resource = poll(read, seen, window, schedule=Schedule(0.1, 2.0, 2.0), first_delay=0.0, at_least_once=True,
+    resource = poll(read, seen, window, schedule=Schedule(0.1, 2.0, 2.0), immediately=True, at_least_once=True,
                     on_timeout=not_seen, sleep=client.sleep, clock=client.clock)
     module.warn('The answer to the %s of %s %s in deployment %s was lost (%s); reading the resource again shows '
                 'the command was carried out.' % (ACTION_NAMES[action], kind, ref_id, deployment_id,

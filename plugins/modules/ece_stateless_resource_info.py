@@ -136,43 +136,21 @@ resources:
         instances: [8.15.3]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
-    ECE_MUTUALLY_EXCLUSIVE,
-    STATELESS_KINDS,
-    ece_argument_spec,
-    ece_client_from_module,
-    resources_of,
-    summarize,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import ECE, STATELESS_KINDS, resources_of, summarize
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
 
 def main():
-    spec = ece_argument_spec()
-    spec.update(
+    module = PlatformModule(ECE, dict(
         deployment_id=dict(type='str', required=True),
         kind=dict(type='str', choices=list(STATELESS_KINDS)),
         ref_id=dict(type='str'),
-    )
-    module = AnsibleModule(
-        argument_spec=spec,
-        mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
-        required_by=dict(ref_id=['kind']),
-        supports_check_mode=True,
-    )
+    ), required_by=dict(ref_id=['kind']))
     params = module.params
-    problem = id_problem(params['deployment_id'], 'deployment_id')
-    if problem:
-        module.fail_json(msg=problem)
-    client = ece_client_from_module(module)
-    try:
+    module.require(id_problem(params['deployment_id'], 'deployment_id'))
+    with module.connect() as client:
         deployment = client.get_deployment(params['deployment_id'])
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
     resources = []
     for kind in STATELESS_KINDS:
         if params['kind'] and kind != params['kind']:
@@ -181,11 +159,8 @@ def main():
             if params['ref_id'] and resource.get('ref_id') != params['ref_id']:
                 continue
             resources.append(summarize(kind, resource))
-    module.exit_json(
-        changed=False,
-        deployment=dict(id=deployment.get('id'), name=deployment.get('name'), healthy=deployment.get('healthy')),
-        resources=resources,
-    )
+    module.done(deployment=dict(id=deployment.get('id'), name=deployment.get('name'), healthy=deployment.get('healthy')),
+                resources=resources)
 
 
 if __name__ == '__main__':

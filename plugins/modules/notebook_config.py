@@ -105,17 +105,40 @@ changed_keys:
   sample: [idleNotebookThreshold]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import jsonify
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
 from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
+    ARCGIS,
     CONFIGURATION_TYPED,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
     comparable_setting,
     normalize_settings,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+
+
+def settings_problem(settings, problems):
+    """The problem with the normalized ``settings`` (and the ``problems`` normalizing found), or ``None``."""
+    if problems:
+        return 'Invalid settings: %s.' % '; '.join(problems)
+    if not settings:
+        return 'settings is empty: give at least one configuration property to set.'
+    return None
+
+
+def plan(current, settings):
+    """The keys that change and the whole configuration to post (``current`` with ``settings`` merged in)."""
+    changed_keys = sorted(key for key, value in settings.items()
+                          if key not in current or comparable_setting(key, current[key]) != value)
+    merged = dict(current)
+    for key in changed_keys:
+        if key in CONFIGURATION_TYPED and isinstance(current.get(key), str) and not isinstance(settings[key], str):
+            # keep the server's own (string) representation of the properties whose type we know; other keys
+            # are sent as given - turning them into strings made them differ from the request on every run
+            merged[key] = jsonify(settings[key])
+        else:
+            merged[key] = settings[key]
+    return changed_keys, merged
 
 
 def update(module, client, merged, settings, changed_keys):
@@ -139,45 +162,18 @@ def update(module, client, merged, settings, changed_keys):
 
 
 def main():
-    argument_spec = arcgis_argument_spec()
-    argument_spec.update(settings=dict(type='dict', required=True))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
+    module = PlatformModule(ARCGIS, dict(settings=dict(type='dict', required=True)))
     settings, problems = normalize_settings(module.params['settings'])
-    if problems:
-        module.fail_json(msg='Invalid settings: %s.' % '; '.join(problems))
-    if not settings:
-        module.fail_json(msg='settings is empty: give at least one configuration property to set.')
-    client = arcgis_client_from_module(module)
-    try:
+    module.require(settings_problem(settings, problems))
+    with module.connect() as client:
+        # Always an object (get_configuration fails on anything else), so never overwritten by a misread.
         current = client.get_configuration()
-        if not isinstance(current, dict):
-            module.fail_json(msg='Reading the notebook configuration returned %s instead of an object; '
-                                 'refusing to overwrite it.' % type(current).__name__)
-        changed_keys = sorted(key for key, value in settings.items()
-                              if key not in current or comparable_setting(key, current[key]) != value)
-        merged = dict(current)
-        for key in changed_keys:
-            if key in CONFIGURATION_TYPED and isinstance(current.get(key), str) and not isinstance(settings[key], str):
-                # keep the server's own (string) representation of the properties whose type we know; other keys
-                # are sent as given - turning them into strings made them differ from the request on every run
-                merged[key] = module.jsonify(settings[key])
-            else:
-                merged[key] = settings[key]
+        changed_keys, merged = plan(current, settings)
         if changed_keys and not module.check_mode:
             update(module, client, merged, settings, changed_keys)
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
-    result = dict(changed=bool(changed_keys), configuration=merged, changed_keys=changed_keys)
-    if module._diff:
-        result['diff'] = dict(before={key: current[key] for key in changed_keys if key in current},
-                              after={key: merged[key] for key in changed_keys})
-    module.exit_json(**result)
+    module.report(before={key: current[key] for key in changed_keys if key in current},
+                  after={key: merged[key] for key in changed_keys}, changed=bool(changed_keys))
+    module.done(configuration=merged, changed_keys=changed_keys)
 
 
 if __name__ == '__main__':

@@ -67,30 +67,14 @@ configuration:
     containerCreatedThreshold: 60
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=arcgis_argument_spec(),
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    client = arcgis_client_from_module(module)
-    try:
-        configuration = client.get_configuration()
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
-    module.exit_json(changed=False, configuration=configuration)
+    module = PlatformModule(ARCGIS)
+    with module.connect() as client:
+        module.done(configuration=client.get_configuration())
 
 
 if __name__ == '__main__':

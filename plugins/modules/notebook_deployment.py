@@ -129,36 +129,34 @@ failed_ids:
   sample: [fa80941b7a6c4e3c9d1d2f0e6b5a4c3d]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
-    select_deployments,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, select_deployments
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_PARALLEL = 32
 
 
-def validate(module):
-    params = module.params
+def clean_ids(ids):
+    """``deployment_ids`` without blanks and the spaces around ids (``None`` stays ``None``: no id filter)."""
+    return None if ids is None else [item.strip() for item in ids if item and item.strip()]
+
+
+def input_problem(params):
+    """The problem with the options (``deployment_ids`` cleaned by ``clean_ids``), or ``None``."""
     if params['owner'] is not None and not params['owner'].strip():
-        module.fail_json(msg='owner must name a user; leave it out to select by deployment_ids only.')
+        return 'owner must name a user; leave it out to select by deployment_ids only.'
     if params['deployment_ids'] is None and not params['owner']:
-        module.fail_json(msg='Select the deployments to terminate with deployment_ids or owner (or both); '
-                             'older_than_minutes only narrows a selection.')
+        return ('Select the deployments to terminate with deployment_ids or owner (or both); '
+                'older_than_minutes only narrows a selection.')
     if params['older_than_minutes'] is not None and params['older_than_minutes'] < 0:
-        module.fail_json(msg='older_than_minutes must be 0 or more, got %d.' % params['older_than_minutes'])
+        return 'older_than_minutes must be 0 or more, got %d.' % params['older_than_minutes']
     if not 1 <= params['parallel'] <= MAX_PARALLEL:
-        module.fail_json(msg='parallel must be between 1 and %d, got %d.' % (MAX_PARALLEL, params['parallel']))
-    if params['deployment_ids'] is not None:
-        params['deployment_ids'] = [item.strip() for item in params['deployment_ids'] if item and item.strip()]
-        dots = [item for item in params['deployment_ids'] if item in ('.', '..')]
-        if dots:
-            module.fail_json(msg='deployment_ids must hold deployment ids, not %r (a dot segment would address '
-                                 'another resource).' % dots[0])
+        return 'parallel must be between 1 and %d, got %d.' % (MAX_PARALLEL, params['parallel'])
+    dots = [item for item in params['deployment_ids'] or () if item in ('.', '..')]
+    if dots:
+        return ('deployment_ids must hold deployment ids, not %r (a dot segment would address another '
+                'resource).' % dots[0])
+    return None
 
 
 def terminate(module, client, selected):
@@ -174,52 +172,42 @@ def terminate(module, client, selected):
     except ApiError as error:
         # Those that answered success are terminated: say so, rather than a failure that changed nothing.
         done = [deployment_id for deployment_id in ids if deployment_id not in failures]
-        fail_from_error(module, error, changed=bool(done), terminated=done, failed_ids=sorted(failures),
-                        deployments=selected)
+        module.mark_changed(bool(done))
+        module.fail_from(error, terminated=done, failed_ids=sorted(failures))
     still = [deployment_id for deployment_id in ids if deployment_id in failures and deployment_id in listed]
     done = [deployment_id for deployment_id in ids if deployment_id not in still]
     if still:
         first = failures[still[0]]
         msg = '%d of %d notebook deployments could not be terminated (%s); the first error: %s' % (
             len(still), len(ids), ', '.join(still[:10]) + (', ...' if len(still) > 10 else ''), first)
+        module.mark_changed(bool(done))
+        module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=sorted(still)), changed=bool(done))
         details = first.as_result()
-        details.update(changed=bool(done), terminated=done, failed_ids=still, deployments=selected,
-                       diff=dict(before=dict(deployments=sorted(ids)), after=dict(deployments=sorted(still))))
-        module.fail_json(msg=msg, **details)
+        details.update(terminated=done, failed_ids=still)
+        module.fail(msg, **details)
     return done
 
 
 def main():
-    argument_spec = arcgis_argument_spec()
-    argument_spec.update(
+    module = PlatformModule(ARCGIS, dict(
         state=dict(type='str', default='absent', choices=['absent', 'terminated']),
         deployment_ids=dict(type='list', elements='str', aliases=['deployment_id']),
         owner=dict(type='str'),
         older_than_minutes=dict(type='int'),
         parallel=dict(type='int', default=4),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    validate(module)
+    ), initial=dict(terminated=[]))
     params = module.params
-    client = arcgis_client_from_module(module, pool_maxsize=params['parallel'])
-    try:
+    params['deployment_ids'] = clean_ids(params['deployment_ids'])
+    module.require(input_problem(params))
+    with module.connect(pool_maxsize=params['parallel']) as client:
         selected = select_deployments(client.list_deployments(), deployment_ids=params['deployment_ids'],
                                       owner=params['owner'], older_than_minutes=params['older_than_minutes'])
+        module.result['deployments'] = selected
         ids = [entry['id'] for entry in selected]
-        result = dict(changed=bool(ids), terminated=[], deployments=selected)
-        if module._diff:
-            result['diff'] = dict(before=dict(deployments=sorted(ids)), after=dict(deployments=[]))
         if ids:
-            result['terminated'] = ids if module.check_mode else terminate(module, client, selected)
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
-    module.exit_json(**result)
+            module.result['terminated'] = ids if module.check_mode else terminate(module, client, selected)
+    module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=[]), changed=bool(ids))
+    module.done()
 
 
 if __name__ == '__main__':

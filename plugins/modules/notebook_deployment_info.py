@@ -84,42 +84,29 @@ deployments:
       allowHiddenFileDownloads: false
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, select_deployments
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
-    select_deployments,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+
+def input_problem(params):
+    """The problem with the module's own options, or ``None``."""
+    if params['older_than_minutes'] is not None and params['older_than_minutes'] < 0:
+        return 'older_than_minutes must be 0 or more, got %d.' % params['older_than_minutes']
+    return None
 
 
 def main():
-    argument_spec = arcgis_argument_spec()
-    argument_spec.update(
+    module = PlatformModule(ARCGIS, dict(
         owner=dict(type='str'),
         deployment_ids=dict(type='list', elements='str', aliases=['deployment_id']),
         older_than_minutes=dict(type='int'),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
+    ))
     params = module.params
-    if params['older_than_minutes'] is not None and params['older_than_minutes'] < 0:
-        module.fail_json(msg='older_than_minutes must be 0 or more, got %d.' % params['older_than_minutes'])
-    client = arcgis_client_from_module(module)
-    try:
+    module.require(input_problem(params))
+    with module.connect() as client:
         listed = client.list_deployments()
-    except ApiError as error:
-        fail_from_error(module, error)
-    finally:
-        client.http.close()
-    deployments = select_deployments(listed, deployment_ids=params['deployment_ids'], owner=params['owner'],
-                                     older_than_minutes=params['older_than_minutes'])
-    module.exit_json(changed=False, deployments=deployments)
+    module.done(deployments=select_deployments(listed, deployment_ids=params['deployment_ids'], owner=params['owner'],
+                                               older_than_minutes=params['older_than_minutes']))
 
 
 if __name__ == '__main__':

@@ -134,58 +134,55 @@ target_folder:
   sample: from_gis_joe
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
-    ARCGIS_REQUIRED_TOGETHER,
-    MAX_WAIT_TIMEOUT,
-    arcgis_argument_spec,
-    arcgis_client_from_module,
-)
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, fail_from_error
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, MAX_WAIT_TIMEOUT
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 TERMINATE_PARALLEL = 4
 
 
-def validate(module):
-    params = module.params
+def input_problem(params):
+    """The problem with the options, or ``None``."""
     if not params['owner'] or not params['owner'].strip():
-        module.fail_json(msg='owner must name a user.')
+        return 'owner must name a user.'
     if params['state'] == 'transferred':
         if not params['target_owner']:
-            module.fail_json(msg='state=transferred needs target_owner, the user who receives the workspace.')
+            return 'state=transferred needs target_owner, the user who receives the workspace.'
         if params['target_owner'] == params['owner']:
-            module.fail_json(msg='target_owner must differ from owner (%s).' % params['owner'])
+            return 'target_owner must differ from owner (%s).' % params['owner']
         if params['target_folder'] is not None and not params['target_folder'].strip():
-            module.fail_json(msg='target_folder must not be empty.')
+            return 'target_folder must not be empty.'
     elif params['target_owner'] or params['target_folder']:
-        module.fail_json(msg='target_owner and target_folder apply to state=transferred only.')
+        return 'target_owner and target_folder apply to state=transferred only.'
     if not 0 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
-        module.fail_json(msg='wait_timeout must be between 0 and %d seconds, got %d.' % (MAX_WAIT_TIMEOUT, params['wait_timeout']))
+        return 'wait_timeout must be between 0 and %d seconds, got %d.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
+    return None
 
 
-def terminate_running(module, client, running, done):
+def terminate_running(module, client, running):
     """Terminate ``running`` and wait until none is listed; fails the module otherwise.
 
-    ``done`` receives the ids terminated, as soon as they are, so a later failure still reports the change.
+    ``module.result['terminated']`` receives the ids terminated as soon as they are, so a later failure still
+    reports the change.
     """
     owner = module.params['owner']
+    done = module.result['terminated']
     failures = client.terminate_deployments(running, parallel=TERMINATE_PARALLEL)
     done.extend(deployment_id for deployment_id in running if deployment_id not in failures)
+    module.mark_changed(bool(done))
     if failures:
         listed = {entry['id'] for entry in client.list_deployments()}
         still = [deployment_id for deployment_id in running if deployment_id in failures and deployment_id in listed]
         done.extend(deployment_id for deployment_id in running if deployment_id in failures and deployment_id not in listed)
+        module.mark_changed(bool(done))
         if still:
-            msg = 'The workspace of %s was left in place: %d running deployments could not be terminated (%s); ' \
-                  'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]])
-            module.fail_json(msg=msg, changed=bool(done), terminated=done, failed_ids=still, owner=owner)
+            module.fail('The workspace of %s was left in place: %d running deployments could not be terminated (%s); '
+                        'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]]),
+                        failed_ids=still)
     remaining = client.wait_until_not_listed(running, module.params['wait_timeout'], owner=owner)
     if remaining:
-        module.fail_json(msg='The workspace of %s was left in place: its deployments %s were terminated but were '
-                             'still listed after %d seconds (wait_timeout).'
-                             % (owner, ', '.join(remaining), module.params['wait_timeout']),
-                         changed=True, terminated=running, owner=owner)
+        module.fail('The workspace of %s was left in place: its deployments %s were terminated but were still listed '
+                    'after %d seconds (wait_timeout).' % (owner, ', '.join(remaining), module.params['wait_timeout']))
 
 
 def remove_workspace(module, client, owner, transfer, folder):
@@ -219,58 +216,39 @@ def remove_workspace(module, client, owner, transfer, folder):
 
 
 def main():
-    argument_spec = arcgis_argument_spec()
-    argument_spec.update(
+    module = PlatformModule(ARCGIS, dict(
         owner=dict(type='str', required=True),
         state=dict(type='str', required=True, choices=['absent', 'transferred']),
         target_owner=dict(type='str'),
         target_folder=dict(type='str'),
         terminate_deployments=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=300),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_together=ARCGIS_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    validate(module)
+    ))
     params = module.params
+    module.require(input_problem(params))
     owner = params['owner']
     transfer = params['state'] == 'transferred'
     folder = params['target_folder'] or owner
-    result = dict(changed=False, owner=owner, terminated=[], running_deployments=[])
+    module.result.update(owner=owner, terminated=[], running_deployments=[])
     if transfer:
-        result.update(target_owner=params['target_owner'], target_folder=folder)
-    client = arcgis_client_from_module(module, pool_maxsize=TERMINATE_PARALLEL)
-    done = []  # deployments terminated so far: a failure after them has still changed something
-    try:
-        if owner in client.list_workspaces():
-            running = [entry['id'] for entry in client.list_deployments() if entry.get('username') == owner]
-            result.update(running_deployments=running)
-            if running and not params['terminate_deployments']:
-                module.fail_json(msg='The workspace of %s cannot be %s while the user has running notebook deployments '
-                                     '(%s); nothing was changed. Terminate them first (platform_ops.admin.'
-                                     'notebook_deployment) or set terminate_deployments=true.'
-                                     % (owner, 'transferred' if transfer else 'deleted', ', '.join(running)),
-                                 changed=False, owner=owner, running_deployments=running)
-            result['terminated'] = running
-            if module._diff:
-                result['diff'] = dict(
-                    before=dict(workspace=owner, deployments=running),
-                    after=dict(workspace='%s/%s' % (params['target_owner'], folder) if transfer else None,
-                               deployments=[]))
-            if module.check_mode:
-                result['changed'] = True
-            else:
-                if running:
-                    terminate_running(module, client, running, done)
-                removed = remove_workspace(module, client, owner, transfer, folder)
-                result['changed'] = bool(done) or removed
-    except ApiError as error:
-        fail_from_error(module, error, changed=bool(done), owner=owner, terminated=done)
-    finally:
-        client.http.close()
-    module.exit_json(**result)
+        module.result.update(target_owner=params['target_owner'], target_folder=folder)
+    with module.connect(pool_maxsize=TERMINATE_PARALLEL) as client:
+        if owner not in client.list_workspaces():
+            module.done()
+        running = [entry['id'] for entry in client.list_deployments() if entry.get('username') == owner]
+        module.result.update(running_deployments=running)
+        if running and not params['terminate_deployments']:
+            module.fail('The workspace of %s cannot be %s while the user has running notebook deployments (%s); nothing '
+                        'was changed. Terminate them first (platform_ops.admin.notebook_deployment) or set '
+                        'terminate_deployments=true.' % (owner, 'transferred' if transfer else 'deleted', ', '.join(running)))
+        after = dict(workspace='%s/%s' % (params['target_owner'], folder) if transfer else None, deployments=[])
+        module.report(before=dict(workspace=owner, deployments=running), after=after, changed=module.check_mode)
+        if module.check_mode:
+            module.done(terminated=running)
+        if running:
+            terminate_running(module, client, running)
+        module.mark_changed(remove_workspace(module, client, owner, transfer, folder))
+    module.done(terminated=running)
 
 
 if __name__ == '__main__':

@@ -59,7 +59,8 @@ def test_terminate_by_owner_changed_then_unchanged(ansible, arcgis):
 
 def test_check_mode_sends_no_terminate_and_diff_shows_the_ids(ansible, arcgis):
     before = joe_ids(arcgis)
-    run = ansible.module(MODULE, args(arcgis, owner='gis_joe'), check=True, diff=True)
+    # playbook: the rendered diff on the screen is what only ansible-playbook shows.
+    run = ansible.module(MODULE, args(arcgis, owner='gis_joe'), check=True, diff=True, playbook=True)
     assert run.rc == 0, run.output
     assert run.result['changed'] is True
     assert sorted(run.result['terminated']) == before

@@ -291,7 +291,8 @@ def test_maintenance_mode_off_again(ansible, ece):
 
 
 def test_diff_shows_status_and_instances(ansible, ece):
-    run = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped'), diff=True)
+    # playbook: the rendered diff on the screen is what only ansible-playbook shows.
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped'), diff=True, playbook=True)
     assert succeeded(run)
     diff = run.result['diff']
     assert diff['before']['status'] == 'started' and diff['after']['status'] == 'stopped'

@@ -139,11 +139,11 @@ def test_wait_raises_for_a_failed_plan():
         script.client().wait('restart', 'd', 'kibana', 'r', resource(current='a1'), timeout=60)
 
 
-def test_wait_for_instances_uses_the_predicate_and_no_pending_plan():
+def test_wait_for_instances_uses_the_command_effect_and_no_pending_plan():
     stopped = resource(running=(False, False))
     script = Script([resource(), resource(running=(False, False), pending='x'), stopped])
-    result = script.client().wait('stop_instances', 'd', 'kibana', 'r', resource(), timeout=60,
-                                  predicate=lambda res: observed_state(res) == 'stopped')
+    result = script.client().wait('stop_instances', 'd', 'kibana', 'r', resource(), timeout=60)
+    assert observed_state(result) == 'stopped'
     assert result is stopped and script.reads == 3
 
 

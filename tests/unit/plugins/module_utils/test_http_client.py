@@ -14,6 +14,7 @@ import pytest
 from werkzeug.routing import Map, Rule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils import http_client as http_utils
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import url_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, HttpClient, Redactor
 from ansible_collections.platform_ops.admin.plugins.module_utils.version import COLLECTION_VERSION
 from simulators.base import SimServer, Simulator, LocalCA, json_response
@@ -336,14 +337,14 @@ def test_path_segments_are_encoded_whole(server, sim):
     ('https://ece.example.com/a b', 'must not contain spaces'),
 ])
 def test_url_problem_names_the_rule(value, words):
-    problem = http_utils.url_problem(value, 'url', 'https://ece.example.com:12443')
+    problem = url_problem(value, 'url', 'https://ece.example.com:12443')
     assert problem is not None and words in problem
     assert 's3cret' not in problem
 
 
 @pytest.mark.parametrize('value', ['https://ece.example.com:12443', 'http://127.0.0.1:8080/arcgis', 'https://[::1]:443/x'])
 def test_url_problem_accepts_usable_urls(value):
-    assert http_utils.url_problem(value, 'url', 'https://example.com') is None
+    assert url_problem(value, 'url', 'https://example.com') is None
 
 
 def test_basic_auth_header_value_is_redacted():
@@ -487,3 +488,16 @@ def test_socks_proxies_keep_their_own_connection_classes():
     adapter = http_utils._Adapter()  # pylint: disable=protected-access
     manager = adapter.proxy_manager_for('socks5://127.0.0.1:9')
     assert manager.pool_classes_by_scheme is not http_utils._Adapter.POOLS  # pylint: disable=protected-access
+
+
+def test_check_mode_client_refuses_writes_before_sending(server, sim):
+    http = client(server, check_mode=True)
+    for method in ('POST', 'PUT', 'PATCH', 'DELETE'):
+        with pytest.raises(http_utils.CheckModeWrite) as info:
+            http.request(method, 'thing', 'Restarting a thing')
+        assert 'refusing to send a write in check mode' in str(info.value) and info.value.maybe_applied is False
+    assert sim.logged() == []
+    # Reads, and writes that change nothing (a token request, a session scan), are sent.
+    assert http.request('GET', 'thing', 'Reading a thing').status_code == 200
+    assert http.request('POST', 'token', 'Getting a token', read_like=True).status_code == 200
+    assert [entry['method'] for entry in sim.logged()] == ['GET', 'POST']
