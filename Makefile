@@ -16,12 +16,12 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest fault-table sanity lint changelog-lint bench clean
+.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint bench clean
 
 demo: install
 	bash tools/demo.sh
 
-test: install pytest sanity lint changelog-lint
+test: install pytest sanity lint changelog-lint matrix
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,13 +48,35 @@ fault-table:
 # ansible-test wants the collection under ansible_collections/<namespace>/<name>: copy the files git
 # knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this
 # checkout, ansible-test would otherwise list files through our git, which ignores .build/).
+# SANITY_BIN picks the ansible-core whose ansible-test runs (the matrix passes its venv's).
+SANITY_BIN ?= $(BIN)
 sanity: venv
-	$(BIN)/python tools/ansible_test_offline.py
+	$(SANITY_BIN)/python tools/ansible_test_offline.py
 	rm -rf $(BUILD)/src
 	mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && git init -q && git add -A
-	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	cd $(SANITY_ROOT) && $(SANITY_BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+# The older ansible-core releases requires_ansible promises (meta/runtime.yml): each in its own venv runs the
+# fast part of the suite (the tests whose modules run in process; playbook tests are skipped there) and
+# sanity. The fault record of these runs goes to .build, so the README's table stays the main run's.
+MATRIX_CORES := 2.17.14 2.18.19
+matrix: $(foreach core,$(MATRIX_CORES),matrix-$(core))
+
+matrix-%: $(CURDIR)/.venv-%/.installed
+	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
+		$(CURDIR)/.venv-$*/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin
+
+.PRECIOUS: $(CURDIR)/.venv-%/.installed
+$(CURDIR)/.venv-%/.installed: requirements/matrix.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(CURDIR)/.venv-$*
+	grep -v -i -e '^ansible-core==' -e '^resolvelib==' -e '^ansible-lint==' requirements/constraints.txt \
+		> $(CURDIR)/.venv-$*/constraints.txt
+	$(CURDIR)/.venv-$*/bin/python -m pip install --disable-pip-version-check -q 'ansible-core==$*' \
+		-r requirements/matrix.txt -c $(CURDIR)/.venv-$*/constraints.txt
+	touch $@
 
 lint: install
 	$(BIN)/ansible-lint --offline --profile production demo $(wildcard roles)
@@ -67,4 +89,4 @@ bench: install
 	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(BUILD) $(VENV) tests/output
+	rm -rf $(BUILD) $(VENV) $(CURDIR)/.venv-* tests/output

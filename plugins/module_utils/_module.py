@@ -192,7 +192,7 @@ class PlatformModule(AnsibleModule):
             required_together=connection.required_together + list(required_together),
             mutually_exclusive=connection.mutually_exclusive + list(mutually_exclusive),
             required_one_of=connection.required_one_of + list(required_one_of),
-            required_by=required_by,
+            required_by=required_by or {},
             supports_check_mode=supports_check_mode,
         )
         self.connection = connection

@@ -420,7 +420,7 @@ def arcgis_client_from_module(module, pool_maxsize=10):
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
     http = http_from_module(module, params['url'], error_parser=parse_error_body,
-                              pool_maxsize=pool_maxsize, headers=headers)
+                            pool_maxsize=pool_maxsize, headers=headers)
     return ArcGISClient(
         http,
         username=None if token else params['username'],

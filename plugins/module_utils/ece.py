@@ -40,7 +40,6 @@ POLL_INITIAL = 0.25
 POLL_MAX = 5.0
 
 
-
 class Command:
     """One ECE command on a stateless resource: its words in messages, its request (``method`` and the path
     ``suffix`` after the resource's path; ``query(options)`` builds its query parameters), whether it starts a
@@ -486,7 +485,7 @@ def ece_client_from_module(module, pool_maxsize=4):
     else:
         auth = (username, password)
     http = http_from_module(module, api_base(params['url']), secrets=[api_key], error_parser=_parser_with_header,
-                              pool_maxsize=pool_maxsize, headers=headers)
+                            pool_maxsize=pool_maxsize, headers=headers)
     if auth:
         # The password, and the base64 of username:password that the Authorization header carries.
         register_basic_auth(module, http, username, password)

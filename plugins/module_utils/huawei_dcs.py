@@ -375,6 +375,7 @@ class DCSClient:
         except WaitTimeout as timeout_error:
             return timeout_error.last
 
+
 def _snippet(value, length=120):
     text = repr(value)
     return text if len(text) <= length else text[:length] + '...'

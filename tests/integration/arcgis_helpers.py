@@ -17,9 +17,7 @@ def admin_token(arcgis):
 
 def args(arcgis, token=None, **extra):
     """Module arguments with a given token (one less request to count) and the test CA."""
-    result = dict(url=arcgis.url, token=token or admin_token(arcgis), ca_path=arcgis.ca_file)
-    result.update(extra)
-    return result
+    return arcgis.args(token=token, **extra)
 
 
 def creds(arcgis, username='admin', **extra):

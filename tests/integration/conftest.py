@@ -64,16 +64,43 @@ class Served:
         self.ca_file = ca_file
 
 
-@pytest.fixture(scope='session')
-def arcgis_server(tls):
-    with SimServer(ArcGISSimulator(), tls=tls) as server:
-        yield server
+def simulator_fixtures(name, simulator_class, served_class=Served, scope='session', around=None, after=None):
+    """The fixtures of one simulator, the same way for all three: ``<name>_server`` (the simulator served over
+    TLS on 127.0.0.1, started once per ``scope``; ``after(server)`` runs when it stops) and ``<name>`` (per test:
+    the simulator reset, wrapped in ``served_class``; ``around(served)``, a context manager, wraps the test).
+
+    Test modules import both names from where they are made (``dcs_server, dcs = simulator_fixtures(...)``).
+    """
+    @pytest.fixture(scope=scope, name=name + '_server')
+    def server_fixture(tls):
+        with SimServer(simulator_class(), tls=tls) as server:
+            yield server
+        if after is not None:
+            after(server)
+
+    @pytest.fixture(name=name)
+    def served_fixture(request, tls):
+        server = request.getfixturevalue(name + '_server')
+        server.simulator.reset()
+        served = served_class(server, tls.ca_file)
+        if around is None:
+            yield served
+            return
+        with around(served):
+            yield served
+
+    return server_fixture, served_fixture
 
 
-@pytest.fixture
-def arcgis(arcgis_server, tls):
-    arcgis_server.simulator.reset()
-    return Served(arcgis_server, tls.ca_file)
+class ServedArcGIS(Served):
+    def args(self, token=None, **extra):
+        """Module arguments with an administrator's token (one less request to count) and the test CA."""
+        result = dict(url=self.url, token=token or self.sim.issue_token('admin'), ca_path=self.ca_file)
+        result.update(extra)
+        return result
+
+
+arcgis_server, arcgis = simulator_fixtures('arcgis', ArcGISSimulator, ServedArcGIS)
 
 
 class Run:

@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
 
-from conftest import Served
-from simulators.base import SimServer
+from conftest import Served, simulator_fixtures
 from simulators.huawei_dcs import (  # pylint: disable=unused-import
     DEMO_ACCESS_KEY,
     DEMO_SECRET_KEY,
@@ -44,16 +43,11 @@ class DCS(Served):
         return self.sim.logged(method='POST', path=r'/clients/kill')
 
 
-@pytest.fixture(scope='module')
-def dcs_server(tls):
-    with SimServer(HuaweiDCSSimulator(), tls=tls) as server:
-        yield server
+@contextlib.contextmanager
+def _short_jobs(served):
+    served.sim.job_duration = 0.6
+    served.sim.scan_duration = 0.2
+    yield
 
 
-@pytest.fixture
-def dcs(dcs_server, tls):
-    sim = dcs_server.simulator
-    sim.reset()
-    sim.job_duration = 0.6
-    sim.scan_duration = 0.2
-    return DCS(dcs_server, tls.ca_file)
+dcs_server, dcs = simulator_fixtures('dcs', HuaweiDCSSimulator, DCS, scope='module', around=_short_jobs)

@@ -11,14 +11,14 @@ are written to ``tests/output/ece-spec-report.json`` when the session ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
 import pytest
 
-from conftest import Served
+from conftest import Served, simulator_fixtures
 from ece_spec import ROOT, SpecChecker, load_spec, missing_reason, spec_path
-from simulators.base import SimServer
 from simulators.ece import DEMO_API_KEY, DEMO_DEPLOYMENT, DEMO_PASSWORD, DEMO_USERNAME, ECESimulator
 
 STATELESS = 'platform_ops.admin.ece_stateless_resource'
@@ -67,10 +67,7 @@ class ServedECE(Served):
         return [(entry['method'], entry['path'].split('/', 5)[-1]) for entry in self.sim.writes()]
 
 
-@pytest.fixture(scope='session')
-def ece_server(tls):
-    with SimServer(ECESimulator(), tls=tls) as server:
-        yield server
+def _spec_report(_server):
     checker = spec_checker()
     if checker is not None:
         report = dict(spec=spec_path(), requests_checked=checker.requests_checked,
@@ -80,13 +77,11 @@ def ece_server(tls):
             json.dump(report, handle, indent=2)
 
 
-@pytest.fixture
-def ece(ece_server, tls):
-    """The ECE simulator, reset, with short plans; its whole log is checked against the spec afterwards."""
-    sim = ece_server.simulator
-    sim.reset()
+@contextlib.contextmanager
+def _short_plans_and_spec_checked(served):
+    """Short plans; the test's whole log is checked against the spec afterwards."""
+    sim = served.sim
     sim.configure(**FAST)
-    served = ServedECE(ece_server, tls.ca_file)
     checker = spec_checker()
     plain_clear_log = sim.clear_log
     plain_reset = sim.reset
@@ -105,9 +100,13 @@ def ece(ece_server, tls):
     sim.clear_log = check_then_clear
     sim.reset = check_then_reset
     try:
-        yield served
+        yield
         if checker is not None:
             checker.check_log(sim.logged())
     finally:
         del sim.clear_log
         del sim.reset
+
+
+ece_server, ece = simulator_fixtures('ece', ECESimulator, ServedECE, around=_short_plans_and_spec_checked,
+                                     after=_spec_report)
