@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ArcGIS Enterprise notebook administration: tokens, error bodies and typed calls.
 
+Internal to this collection: used by its modules, with no API promise to others.
+
 Vendor quirks live here and only here: errors arrive inside HTTP 200 bodies, GET requests carry
 the token in the ``X-Esri-Authorization`` header and POSTs in the form body (never in a URL),
 every request sends ``f=json``, and a generated token that the server calls invalid (498) is

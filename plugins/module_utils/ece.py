@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Elastic Cloud Enterprise: connection, error bodies, typed calls and plan waiting.
 
+Internal to this collection: used by its modules, with no API promise to others.
+
 ECE quirks live here and only here: every error body is a ``BasicFailedReply`` (a list of
 ``errors`` with ``code`` and ``message``) with the codes repeated in the ``x-cloud-error-codes``
 header; commands on a resource start a *plan* that the API reports under

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place in the collection that talks HTTP.
 
+Internal to this collection: used by its modules, with no API promise to others.
+
 One ``requests.Session`` per module run, retries with backoff through urllib3's ``Retry``,
 TLS verification on by default, JSON decoding with readable errors, one exception type
 (``ApiError``) and redaction of every registered secret. It knows nothing about vendors:

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Huawei Cloud DCS (Distributed Cache Service) sessions: authentication, error bodies, typed calls, jobs.
 
+Internal to this collection: used by its modules, with no API promise to others.
+
 Vendor quirks live here and only here: AK/SK request signing or an IAM token, error bodies with
 ``error_code``/``error_msg``, the session list that must be scanned before it can be read (and that
 answers 500 until then), paging with ``limit``/``offset`` until ``count``, and asynchronous jobs for

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Huawei Cloud AK/SK request signing (``SDK-HMAC-SHA256``) with the standard library.
 
+Internal to this collection: used by its modules, with no API promise to others.
+
 ``SdkHmacSha256Auth`` is a ``requests`` auth object: requests prepares the body before it calls the
 auth object, so the signature covers the exact bytes that are sent, the URL as it is sent and the
 headers it names in ``SignedHeaders``.

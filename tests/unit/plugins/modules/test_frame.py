@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The frame every module runs in (``_module.PlatformModule``): option specs merged, the client always closed,
+an ``ApiError`` or a ``Refusal`` turned into one ``fail_json`` with the partial result, ``changed``/``diff``
+owned by ``report``; and the check-mode guard the frame hands to the HTTP client."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import Connection, PlatformModule, Refusal
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import common_argument_spec, http_from_module
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, CheckModeWrite
+from modrun import _module_args  # pylint: disable=protected-access
+
+
+class FakeClient:
+    def __init__(self):
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+
+
+def connection(clients):
+    def connect(module, **options):
+        client = FakeClient()
+        client.options = options
+        clients.append(client)
+        return client
+    spec = dict(common_argument_spec(), token=dict(type='str', no_log=True))
+    return Connection(lambda: dict(spec), connect)
+
+
+def run(body, args=None, check=False, diff=False, **module_options):
+    """Run ``body(module)`` as a module's main would; returns (result, clients)."""
+    clients = []
+    full = dict(args or {}, _ansible_check_mode=check, _ansible_diff=diff)
+    out = io.StringIO()
+    with _module_args(full), contextlib.redirect_stdout(out):
+        with pytest.raises(SystemExit):
+            module = PlatformModule(connection(clients), **module_options)
+            body(module)
+    return json.loads(out.getvalue().strip().splitlines()[-1]), clients
+
+
+def test_done_returns_the_result_and_the_client_is_closed():
+    def body(module):
+        with module.connect() as client:
+            module.result['seen'] = client.options
+        module.done(extra=1)
+    result, clients = run(body, initial=dict(items=[]))
+    assert result['changed'] is False and result['extra'] == 1 and result['items'] == [] and result['seen'] == {}
+    assert clients[0].closed
+
+
+def test_api_error_fails_once_with_the_partial_result_and_closes():
+    def body(module):
+        with module.connect(pool_maxsize=3) as client:
+            module.result['killed'] = ['10.0.0.1:1']
+            module.mark_changed()
+            assert client.options == dict(pool_maxsize=3)
+            raise ApiError('Killing sessions', method='POST', url='https://x/kill', status=500, code='DCS.5000',
+                           vendor_message='boom')
+    result, clients = run(body)
+    assert result['failed'] is True and result['changed'] is True and result['killed'] == ['10.0.0.1:1']
+    assert result['msg'].startswith('Killing sessions failed: POST https://x/kill') and 'DCS.5000' in result['msg']
+    assert result['http_status'] == 500 and clients[0].closed
+
+
+def test_refusal_from_a_planner_fails_with_its_details():
+    def body(module):
+        with module.connect():
+            raise Refusal('two kibana resources; set ref_id', ref_ids=['a', 'b'])
+    result, clients = run(body)
+    assert result['failed'] and result['msg'] == 'two kibana resources; set ref_id' and result['ref_ids'] == ['a', 'b']
+    assert result['changed'] is False and clients[0].closed
+
+
+def test_require_fails_before_connecting():
+    def body(module):
+        module.require('timeout must be greater than 0')
+        with module.connect():
+            pass
+    result, clients = run(body)
+    assert result['failed'] and result['msg'] == 'timeout must be greater than 0' and clients == []
+
+
+@pytest.mark.parametrize('diff', [False, True])
+def test_report_sets_changed_and_the_diff_only_in_diff_mode(diff):
+    def body(module):
+        module.report(dict(a=1), dict(a=2))
+        module.report(dict(b=1), dict(b=1))  # a later unchanged part does not undo the change
+        module.done()
+    result, _clients = run(body, diff=diff)
+    assert result['changed'] is True
+    assert ('diff' in result) is diff
+
+
+def test_secret_options_never_come_back():
+    def body(module):
+        module.done(echoed=module.params['token'])
+    result, _clients = run(body, args=dict(token='s3cr3t-t0ken'))
+    assert 's3cr3t-t0ken' not in json.dumps(result)
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_the_client_the_frame_builds_refuses_writes_in_check_mode(check):
+    built = []
+
+    def body(module):
+        http = http_from_module(module, 'https://127.0.0.1:9')
+        built.append(http)
+        try:
+            http.request('POST', ('x',), 'Restarting x')
+        except CheckModeWrite as error:
+            module.done(refused=str(error))
+        except ApiError:
+            module.done(refused=None)  # sent, and nobody listens on port 9
+    result, _clients = run(body, args=dict(retries=0, timeout=2), check=check)
+    assert built[0].check_mode is check
+    assert (result['refused'] is not None) is check
