@@ -36,9 +36,10 @@ install: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(BUILD)/dist/platform_ops-admin-*.tar.gz
 
-# Unit tests and the integration playbooks against the simulators, in one pytest run.
+# Unit, module and integration tests against the simulators, in one pytest run spread over the cores.
+PYTEST_WORKERS ?= auto
 pytest: install
-	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest tests/unit tests/integration
+	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
 	$(BIN)/python tools/fault_table.py --check
 
 # Rewrite the README's Reliability table from the fault suite's last run (tests/output/fault-matrix.json).
@@ -66,7 +67,7 @@ matrix: $(foreach core,$(MATRIX_CORES),matrix-$(core))
 
 matrix-%: $(CURDIR)/.venv-%/.installed
 	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
-		$(CURDIR)/.venv-$*/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/integration
+		$(CURDIR)/.venv-$*/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
 	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin
 
 .PRECIOUS: $(CURDIR)/.venv-%/.installed

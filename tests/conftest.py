@@ -38,6 +38,7 @@ _expose_collection()
 # whether the server state changed) and is written to tests/output/fault-matrix.json, from which
 # tools/fault_table.py renders the Reliability table of the README.
 
+import glob  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 
@@ -87,11 +88,36 @@ def pytest_runtest_logreport(report):
         _FAILED.add(report.nodeid)
 
 
+def _worker(session):
+    """The pytest-xdist worker id (``gw0``...), or ``None`` in the controlling (or only) process."""
+    workerinput = getattr(session.config, 'workerinput', None)
+    return workerinput['workerid'] if workerinput else None
+
+
+def pytest_sessionstart(session):
+    if _worker(session) is None:
+        for stale in glob.glob(MATRIX + '.part-*'):
+            os.remove(stale)
+
+
 def pytest_sessionfinish(session):
-    if not _ROWS:
-        return
-    for row in _ROWS:
-        row['passed'] = row['nodeid'] not in _FAILED
+    """Write the record: a worker (pytest -n) leaves its part, the controller merges the parts into ``MATRIX``
+    (it alone sees every test's report, so it says which cases passed)."""
     os.makedirs(os.path.dirname(MATRIX), exist_ok=True)
+    worker = _worker(session)
+    if worker is not None:
+        if _ROWS:
+            with open('%s.part-%s' % (MATRIX, worker), 'w', encoding='utf-8') as handle:
+                json.dump(_ROWS, handle)
+        return
+    rows = list(_ROWS)
+    for part in sorted(glob.glob(MATRIX + '.part-*')):
+        with open(part, encoding='utf-8') as handle:
+            rows.extend(json.load(handle))
+        os.remove(part)
+    if not rows:
+        return
+    for row in rows:
+        row['passed'] = row['nodeid'] not in _FAILED
     with open(MATRIX, 'w', encoding='utf-8') as handle:
-        json.dump(sorted(_ROWS, key=lambda row: (row['item'], row['module'], row['fault'])), handle, indent=1)
+        json.dump(sorted(rows, key=lambda row: (row['item'], row['module'], row['fault'])), handle, indent=1)

@@ -68,12 +68,15 @@ class ServedECE(Served):
 
 
 def _spec_report(_server):
+    """What the spec checks covered, in tests/output/ece-spec-report.json (one file per pytest-xdist worker)."""
     checker = spec_checker()
     if checker is not None:
         report = dict(spec=spec_path(), requests_checked=checker.requests_checked,
                       bodies_checked=checker.bodies_checked, operations=sorted(checker.operations_seen))
+        worker = os.environ.get('PYTEST_XDIST_WORKER')
+        name = 'ece-spec-report%s.json' % ('-' + worker if worker else '')
         os.makedirs(os.path.join(ROOT, 'tests', 'output'), exist_ok=True)
-        with open(os.path.join(ROOT, 'tests', 'output', 'ece-spec-report.json'), 'w', encoding='utf-8') as handle:
+        with open(os.path.join(ROOT, 'tests', 'output', name), 'w', encoding='utf-8') as handle:
             json.dump(report, handle, indent=2)
 
 
