@@ -16,12 +16,12 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint bench clean
+.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check bench clean
 
 demo: install
 	bash tools/demo.sh
 
-test: install pytest sanity lint changelog-lint matrix
+test: install pytest sanity lint changelog-lint galaxy-check matrix
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,29 @@ lint: install
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+# What Galaxy / Automation Hub and ansible-builder make of the built collection, with the tools in their own
+# venv: galaxy-importer on the tarball (its ansible-test step off: no container engine here), ansible-builder
+# introspect (the Python requirement an execution environment needs) and create (a build context).
+TOOLS := $(CURDIR)/.venv-tools
+$(TOOLS)/.installed: requirements/tools.txt requirements/tools-constraints.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --disable-pip-version-check -q -r requirements/tools.txt \
+		-c requirements/tools-constraints.txt
+	touch $@
+
+galaxy-check: install $(TOOLS)/.installed
+	cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg PATH=$(TOOLS)/bin:$$PATH \
+		$(TOOLS)/bin/python -m galaxy_importer.main $(BUILD)/dist/platform_ops-admin-*.tar.gz \
+		> $(BUILD)/galaxy-importer.log 2>&1; status=$$?; cat $(BUILD)/galaxy-importer.log; test $$status -eq 0
+	grep -q 'Importer processing completed successfully' $(BUILD)/galaxy-importer.log
+	! grep -E '^ERROR|ansible-doc not found|ansible-lint not found' $(BUILD)/galaxy-importer.log
+	$(TOOLS)/bin/ansible-builder introspect $(COLLECTIONS) > $(BUILD)/introspect.txt; cat $(BUILD)/introspect.txt
+	grep -q "requests>=.*from collection platform_ops.admin" $(BUILD)/introspect.txt
+	rm -rf $(BUILD)/ee-context
+	$(TOOLS)/bin/ansible-builder create -f examples/execution-environment/execution-environment.yml \
+		--context $(BUILD)/ee-context
+	test -f $(BUILD)/ee-context/_build/requirements.yml
 
 # A measurement, not a test: the collection against ansible.builtin.uri doing the same work.
 bench: install
