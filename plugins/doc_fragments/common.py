@@ -14,13 +14,17 @@ options:
     description:
       - Verify the server's TLS certificate.
       - Turning this off prints a warning on every run; prefer O(ca_path) for a private CA.
+      - If not set, the value of the vendor's environment variable is used - E(ARCGIS_VALIDATE_CERTS),
+        E(HUAWEICLOUD_VALIDATE_CERTS) or E(ECE_VALIDATE_CERTS).
     type: bool
     default: true
   ca_path:
     description:
       - A PEM file (or a directory of them) of CA certificates to verify the server's certificate with, for a
         private CA. A path that does not exist fails the task before any request.
-      - Without it, a CA bundle named by the E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) environment variable is
+      - If not set, the value of the vendor's environment variable is used - E(ARCGIS_CA_PATH),
+        E(HUAWEICLOUD_CA_PATH) or E(ECE_CA_PATH).
+      - Without any, a CA bundle named by the E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) environment variable is
         used, else the system's.
     type: path
   timeout:

@@ -44,24 +44,29 @@ options:
       - IAM user name for password authentication, the alternative to O(access_key) and O(secret_key).
       - The module asks IAM for one token per run and sends it as C(X-Auth-Token).
       - Requires O(iam_password) and O(domain_name).
+      - If not set, the value of the E(HUAWEICLOUD_IAM_USERNAME) environment variable is used.
     type: str
   iam_password:
     description:
       - Password of O(iam_username).
+      - If not set, the value of the E(HUAWEICLOUD_IAM_PASSWORD) environment variable is used.
     type: str
   domain_name:
     description:
       - Name of the account (domain) O(iam_username) belongs to.
+      - If not set, the value of the E(HUAWEICLOUD_IAM_DOMAIN_NAME) environment variable is used.
     type: str
   endpoint:
     description:
       - Base URL of the DCS API.
       - Defaults to C(https://dcs.<region>.myhuaweicloud.com); set it for other clouds or a proxy.
+      - If not set, the value of the E(HUAWEICLOUD_DCS_ENDPOINT) environment variable is used.
     type: str
   iam_endpoint:
     description:
       - Base URL of the IAM API, used with O(iam_username) only.
       - Defaults to C(https://iam.<region>.myhuaweicloud.com).
+      - If not set, the value of the E(HUAWEICLOUD_IAM_ENDPOINT) environment variable is used.
     type: str
 notes:
   - Give either O(access_key) and O(secret_key) or O(iam_username), O(iam_password) and O(domain_name).

@@ -22,7 +22,7 @@ import contextlib
 import os
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
     HAS_REQUESTS,
@@ -34,11 +34,13 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.http_client imp
 )
 
 
-def common_argument_spec():
-    """Options every module has (documented by the ``platform_ops.admin.common`` fragment)."""
+def common_argument_spec(env_prefix):
+    """Options every module has (documented by the ``platform_ops.admin.common`` fragment); TLS options fall
+    back to the vendor's ``<env_prefix>CA_PATH`` and ``<env_prefix>VALIDATE_CERTS`` (what an AWX credential
+    injects)."""
     return dict(
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, [env_prefix + 'VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, [env_prefix + 'CA_PATH'])),
         timeout=dict(type='float', default=30.0),
         retries=dict(type='int', default=3),
     )

@@ -86,7 +86,7 @@ CONFIGURATION_TYPED = CONFIGURATION_INTEGERS + CONFIGURATION_BOOLEANS + CONFIGUR
 
 def arcgis_argument_spec():
     """Connection options (documented by the ``platform_ops.admin.arcgis`` fragment) plus the common ones."""
-    spec = common_argument_spec()
+    spec = common_argument_spec('ARCGIS_')
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ARCGIS_URL'])),
         username=dict(type='str', fallback=(env_fallback, ['ARCGIS_USERNAME'])),

@@ -105,7 +105,7 @@ ACTION_NAMES = dict((name, command.words) for name, command in COMMANDS.items())
 
 def ece_argument_spec():
     """Connection options (documented by the ``platform_ops.admin.ece`` fragment) plus the common ones."""
-    spec = common_argument_spec()
+    spec = common_argument_spec('ECE_')
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ECE_URL'])),
         # The credentials fall back to the environment in ece_credentials, not here: an argument spec

@@ -56,18 +56,18 @@ SESSION_FILTERS = ('client_addrs', 'idle_longer_than', 'name', 'db', 'cmd', 'add
 
 def dcs_argument_spec():
     """Connection options (documented by the ``platform_ops.admin.huawei_dcs`` fragment) plus the common ones."""
-    spec = common_argument_spec()
+    spec = common_argument_spec('HUAWEICLOUD_')
     spec.update(
         region=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_SDK_REGION'])),
         project_id=dict(type='str', required=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_PROJECT_ID'])),
         access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['HUAWEICLOUD_SDK_AK'])),
         secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SK'])),
         security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SECURITY_TOKEN'])),
-        iam_username=dict(type='str'),
-        iam_password=dict(type='str', no_log=True),
-        domain_name=dict(type='str'),
-        endpoint=dict(type='str'),
-        iam_endpoint=dict(type='str'),
+        iam_username=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_USERNAME'])),
+        iam_password=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_IAM_PASSWORD'])),
+        domain_name=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_DOMAIN_NAME'])),
+        endpoint=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_DCS_ENDPOINT'])),
+        iam_endpoint=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_ENDPOINT'])),
     )
     return spec
 

@@ -33,7 +33,7 @@ def connection(clients):
         client.options = options
         clients.append(client)
         return client
-    spec = dict(common_argument_spec(), token=dict(type='str', no_log=True))
+    spec = dict(common_argument_spec('TEST_'), token=dict(type='str', no_log=True))
     return Connection(lambda: dict(spec), connect)
 
 
