@@ -198,6 +198,11 @@ class PlatformModule(AnsibleModule):
             supports_check_mode=supports_check_mode,
         )
         self.connection = connection
+        # An empty connection option counts as not given: a credential (AWX) injects every variable of its
+        # type, an empty string for the fields left blank (a token beside a user name and password).
+        for name in spec.keys() & connection.argument_spec().keys():
+            if self.params.get(name) == '':
+                self.params[name] = None
         self.result = dict(changed=False)
         self.result.update(initial or {})
 

@@ -345,6 +345,19 @@ class ECEClient:
                     step, message.rstrip('.')))
         return resource
 
+    def wait_for_pending(self, deployment_id, kind, ref_id, timeout):
+        """Poll the resource until it has no pending plan; return it (a ``WaitTimeout`` after ``timeout``)."""
+        def timed_out(last):
+            return WaitTimeout('Timed out after %gs waiting for the pending plan %s of %s %s in deployment %s to end; '
+                               'raise wait_timeout, or cancel it with cancel_pending.' % (
+                                   timeout, plan_attempt_id(last, 'pending') or 'that was running', kind, ref_id,
+                                   deployment_id), last=last)
+
+        return poll(lambda: self.get_resource(deployment_id, kind, ref_id),
+                    lambda resource: plan_attempt_id(resource, 'pending') is None, timeout,
+                    schedule=Schedule(POLL_INITIAL, 2.0, POLL_MAX), immediately=True, on_timeout=timed_out,
+                    sleep=self.sleep, clock=self.clock)
+
     @staticmethod
     def _timeout_message(action, deployment_id, kind, ref_id, timeout, resource):
         info = _obj(_obj(resource).get('info'))

@@ -14,8 +14,8 @@ description:
     Integrations Server) of an Elastic Cloud Enterprise (ECE) deployment, and its instances' maintenance mode.
   - Reads the deployment first and acts only when the resource is not already as asked, so a second run
     reports no change. O(state=restarted) is the exception, see there.
-  - A resource with a pending plan is not touched unless O(cancel_pending=true); the task fails before
-    sending anything, naming the pending plan.
+  - A resource with a pending plan is not touched unless O(cancel_pending=true) or O(wait_for_pending=true);
+    otherwise the task fails before sending anything, naming the pending plan.
   - With O(wait=true), waits for each command to take effect. For commands that start a plan (restart,
     shutdown, restore) it records the current plan attempt before the command and polls, with capped
     exponential backoff, until the new plan has appeared and finished (or the current attempt changed,
@@ -74,6 +74,17 @@ options:
         preceded by C(DELETE .../plan/pending).
     type: bool
     default: false
+  wait_for_pending:
+    description:
+      - When the resource has a pending plan, wait for it to end (up to O(wait_timeout) seconds), read the resource
+        again and act on it as it is then. A run repeated after a O(wait_timeout) therefore converges instead of
+        failing on the plan an earlier run started.
+      - The wait only reads. In check mode there is no wait; the task warns and reports what it would do to the
+        resource as it is now.
+      - Cannot be combined with O(cancel_pending).
+    type: bool
+    default: false
+    version_added: 1.0.0
   skip_snapshot:
     description:
       - With O(state=shutdown) or O(state=absent), skip the snapshot taken before the shutdown.
@@ -326,6 +337,7 @@ def own_argument_spec():
         state=dict(type='str', choices=list(STATES)),
         maintenance_mode=dict(type='bool'),
         cancel_pending=dict(type='bool', default=False),
+        wait_for_pending=dict(type='bool', default=False),
         skip_snapshot=dict(type='bool', default=False),
         hide=dict(type='bool', default=False),
         wait=dict(type='bool', default=True),
@@ -348,6 +360,8 @@ def input_problem(params):
         return 'maintenance_mode cannot be combined with state=%s: a shut-down resource has no instances.' % params['state']
     if params['hide'] and params['state'] != 'shutdown':
         return 'hide applies to state=shutdown only.'
+    if params['cancel_pending'] and params['wait_for_pending']:
+        return 'Give cancel_pending or wait_for_pending, not both: a pending plan is either cancelled or waited for.'
     return None
 
 
@@ -447,9 +461,12 @@ def with_pending(actions, before, params):
     pending = before['pending_plan']
     if not actions or not pending:
         return actions
+    if params.get('wait_for_pending'):
+        # Only in check mode is a pending plan still there: a real run has waited for it to end.
+        return actions
     if not params['cancel_pending']:
-        raise Refusal('%s %s of deployment %s has a pending plan (attempt %s, started %s); wait for it to finish or set '
-                      'cancel_pending=true to cancel it. Nothing was changed.' % (
+        raise Refusal('%s %s of deployment %s has a pending plan (attempt %s, started %s); wait for it to finish (or set '
+                      'wait_for_pending=true), or set cancel_pending=true to cancel it. Nothing was changed.' % (
                           params['kind'], before['ref_id'], params['deployment_id'], pending['plan_attempt_id'],
                           pending['attempt_start_time'] or 'at an unknown time'), pending_plan=pending)
     # A restart cancels the pending plan itself (cancel_pending=true on _restart).
@@ -488,6 +505,13 @@ def run(module, client, result):
         return
     ref_id = resource['ref_id']
     result['ref_id'] = ref_id
+    pending_id = plan_attempt_id(resource, 'pending')
+    if pending_id and params['wait_for_pending']:
+        if module.check_mode:
+            module.warn('%s %s of deployment %s has a pending plan (attempt %s); a real run waits for it to end first, '
+                        'and acts on the resource as it is then.' % (kind, ref_id, deployment_id, pending_id))
+        else:
+            resource = client.wait_for_pending(deployment_id, kind, ref_id, params['wait_timeout'])
     before = summarize(kind, resource)
     actions, after_state, after_instances = plan_actions(params, resource)
     actions = with_pending(actions, before, params)

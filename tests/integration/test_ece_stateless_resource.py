@@ -146,6 +146,31 @@ def test_cancel_pending_before_other_commands(ansible, ece):
     assert ece.writes() == [('DELETE', 'apm/main-apm/plan/pending'), ('POST', 'apm/main-apm/instances/_start')]
 
 
+def test_a_run_after_a_wait_timeout_waits_for_the_pending_plan_then_converges(ansible, ece):
+    # An earlier run gave up waiting (wait_timeout): its restart plan is still pending.
+    pending = ece.sim.set_pending(DEPLOYMENT, 'kibana', 'main-kibana', action='restart', duration=1.0)
+    check = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped', wait_for_pending=True), check=True)
+    assert check.result['changed'] is True and check.result['actions'] == ['stop_instances'], check.result
+    assert any(pending in warning and 'waits for it to end first' in warning for warning in check.result['warnings'])
+    assert ece.sim.writes() == []
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped', wait_for_pending=True))
+    assert succeeded(run), run.output
+    # The pending plan ended on its own (nothing cancelled it), then the stop was sent.
+    assert ece.writes() == [('POST', 'kibana/main-kibana/instances/_stop')]
+    assert run.result['actions'] == ['stop_instances'] and run.result['state'] == 'stopped'
+    assert ece.resource('kibana')['info']['plan_info']['current']['plan_attempt_id'] == pending
+    again = ansible.module(STATELESS, ece.args(kind='kibana', state='stopped', wait_for_pending=True))
+    assert succeeded(again) and again.result['changed'] is False
+
+
+def test_waiting_for_a_pending_plan_is_bounded_by_wait_timeout(ansible, ece):
+    pending = ece.sim.set_pending(DEPLOYMENT, 'kibana', 'main-kibana', duration=60)
+    run = ansible.module(STATELESS, ece.args(kind='kibana', state='restarted', wait_for_pending=True, wait_timeout=1))
+    assert run.result['failed'] is True and run.result['changed'] is False
+    assert run.result['msg'].startswith('Timed out after 1s waiting for the pending plan %s' % pending)
+    assert ece.sim.writes() == []
+
+
 def test_no_change_needed_ignores_a_pending_plan(ansible, ece):
     ece.sim.set_pending(DEPLOYMENT, 'appsearch', 'main-appsearch')
     run = ansible.module(STATELESS, ece.args(kind='appsearch', state='started'))

@@ -35,7 +35,7 @@ def ece_resource(status='started', running=(True, True), maintenance=False, curr
 
 def ece_params(**extra):
     params = dict(deployment_id='d1', kind='kibana', ref_id=None, state=None, maintenance_mode=None,
-                  cancel_pending=False, wait_timeout=600, hide=False)
+                  cancel_pending=False, wait_for_pending=False, wait_timeout=600, hide=False)
     params.update(extra)
     return params
 
@@ -86,6 +86,8 @@ def test_pending_plan_refuses_without_cancel_pending_and_names_it():
     assert ece_module.with_pending(['restart'], before, ece_params(cancel_pending=True)) == ['restart']
     # Nothing to do: a pending plan is no obstacle.
     assert ece_module.with_pending([], before, ece_params()) == []
+    # Waited for (a check run, which does not wait, reports the actions on the resource as it is).
+    assert ece_module.with_pending(['stop_instances'], before, ece_params(wait_for_pending=True)) == ['stop_instances']
 
 
 def test_resolve_picks_the_only_resource_and_refuses_ambiguity():
@@ -105,6 +107,7 @@ def test_resolve_picks_the_only_resource_and_refuses_ambiguity():
     (dict(ref_id='.'), 'ref_id'), (dict(wait_timeout=0), 'wait_timeout'), (dict(wait_timeout=86401), 'wait_timeout'),
     (dict(state='absent', maintenance_mode=True), 'maintenance_mode cannot be combined'),
     (dict(state='started', hide=True), 'hide applies to state=shutdown only'),
+    (dict(cancel_pending=True, wait_for_pending=True), 'not both'),
 ])
 def test_ece_input_problems(extra, words):
     assert words in ece_module.input_problem(ece_params(**extra))
