@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The roles dcs_session_cleanup and ece_stateless_health, run by ansible-playbook against the simulators with
+the connection in module_defaults, twice: the second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from dcs_support import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
+from ece_support import API_KEY, DEPLOYMENT, ece, ece_server  # pylint: disable=unused-import
+
+OTHER = 'b2c3d4e5-0000-4000-8000-000000000002'
+FIRST = 'a1b2c3d4-0000-4000-8000-000000000001'
+
+
+def recap(run):
+    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', run.stdout)
+    assert match, run.output
+    return dict(ok=int(match.group(1)), changed=int(match.group(2)), failed=int(match.group(3)))
+
+
+def write_play(tmp_path, name, group, defaults, role, role_vars):
+    play = [{'name': name, 'hosts': 'localhost', 'gather_facts': False,
+             'module_defaults': {'group/platform_ops.admin.%s' % group: defaults},
+             'roles': [dict(role='platform_ops.admin.%s' % role, **role_vars)]}]
+    path = tmp_path / ('%s.yml' % role)
+    path.write_text(json.dumps(play), encoding='utf-8')
+    return path
+
+
+def test_dcs_session_cleanup_kills_idle_sessions_on_every_instance_then_nothing(ansible, dcs, tmp_path):
+    # Every other session has been idle for two hours; the rest are busy.
+    for instance_id in (FIRST, OTHER):
+        dcs.sim.add_instance(instance_id, kind='proxy', sessions=6, idle=lambda index: 7200 if index % 2 else 5)
+    defaults = dict(endpoint=dcs.url, project_id=PROJECT_ID, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY,
+                    ca_path=dcs.ca_file)
+    path = write_play(tmp_path, 'Clean up idle sessions', 'huawei_dcs', defaults, 'dcs_session_cleanup',
+                      dict(dcs_session_cleanup_instances=[FIRST, OTHER]))
+    first = ansible.playbook(path)
+    assert recap(first)['failed'] == 0 and recap(first)['changed'] == 1, first.output
+    for instance_id in (FIRST, OTHER):
+        assert '%s: 6 of 12 sessions killed' % instance_id in first.stdout, first.stdout
+        assert all(session['idle'] < 3600 for node in dcs.sim.session_node_ids(instance_id)
+                   for session in dcs.sim.sessions_of(instance_id, node))
+    second = ansible.playbook(path)
+    assert recap(second)['failed'] == 0 and recap(second)['changed'] == 0, second.output
+    assert DEMO_SECRET_KEY not in first.output + second.output
+
+
+def test_ece_stateless_health_restarts_only_the_unhealthy_kibana_then_nothing(ansible, ece, tmp_path):
+    # The simulator's starting point: one Kibana instance is unhealthy, APM is stopped (not unhealthy: left alone).
+    defaults = dict(url=ece.url, api_key=API_KEY, ca_path=ece.ca_file)
+    path = write_play(tmp_path, 'Heal stateless resources', 'ece', defaults, 'ece_stateless_health',
+                      dict(ece_stateless_health_deployments=[DEPLOYMENT], ece_stateless_health_maintenance_mode=True))
+    first = ansible.playbook(path)
+    assert recap(first)['failed'] == 0, first.output
+    restarts = [entry['path'] for entry in ece.sim.logged(method='POST') if entry['path'].endswith('/_restart')]
+    assert restarts == ['/api/v1/deployments/%s/kibana/main-kibana/_restart' % DEPLOYMENT]
+    assert ece.resource('kibana')['info']['healthy'] is True
+    # Maintenance mode around the restart: on, restart, off.
+    kibana_writes = [entry['path'].rsplit('/main-kibana/', 1)[1] for entry in ece.sim.writes()]
+    assert kibana_writes == ['instances/maintenance-mode/_start', '_restart', 'instances/maintenance-mode/_stop']
+    ece.sim.clear_log()
+    second = ansible.playbook(path)
+    assert recap(second)['failed'] == 0 and recap(second)['changed'] == 0, second.output
+    assert ece.sim.writes() == []
+    assert API_KEY not in first.output + second.output
