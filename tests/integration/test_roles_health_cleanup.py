@@ -68,3 +68,21 @@ def test_ece_stateless_health_restarts_only_the_unhealthy_kibana_then_nothing(an
     assert recap(second)['failed'] == 0 and recap(second)['changed'] == 0, second.output
     assert ece.sim.writes() == []
     assert API_KEY not in first.output + second.output
+
+
+def test_notebook_user_offboarding_for_a_list_of_users_then_nothing(ansible, arcgis, tmp_path):
+    # gis_joe's workspace goes to admin; gis_ann (one notebook running) has hers deleted.
+    arcgis.sim.add_deployments('gis_ann', 1)
+    defaults = dict(url=arcgis.url, token=arcgis.sim.issue_token('admin'), ca_path=arcgis.ca_file)
+    users = [dict(user='gis_joe', manager='admin', folder='from_gis_joe'), dict(user='gis_ann', action='delete')]
+    path = write_play(tmp_path, 'Offboard two users', 'arcgis', defaults, 'notebook_user_offboarding',
+                      dict(notebook_user_offboarding_users=users))
+    first = ansible.playbook(path)
+    assert recap(first)['failed'] == 0, first.output
+    assert '2 deployments terminated; workspace moved to admin/from_gis_joe' in first.stdout, first.stdout
+    assert 'gis_ann: 1 deployments terminated; workspace deleted' in first.stdout, first.stdout
+    assert arcgis.sim.running('gis_joe') == [] and arcgis.sim.running('gis_ann') == []
+    assert 'gis_joe' not in arcgis.sim.workspaces and 'gis_ann' not in arcgis.sim.workspaces
+    assert arcgis.sim.workspaces['admin']['folders'] == {'from_gis_joe': 'gis_joe'}
+    second = ansible.playbook(path)
+    assert recap(second)['failed'] == 0 and recap(second)['changed'] == 0, second.output
