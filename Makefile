@@ -16,12 +16,12 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check bench clean
+.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check docs docs-check bench clean
 
 demo: install
 	bash tools/demo.sh
 
-test: install pytest sanity lint changelog-lint galaxy-check matrix
+test: install pytest sanity lint changelog-lint galaxy-check matrix docs docs-check
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -118,6 +118,44 @@ galaxy-check: install $(TOOLS)/.installed
 	$(TOOLS)/bin/ansible-builder create -f examples/execution-environment/execution-environment.yml \
 		--context $(BUILD)/ee-context
 	test -f $(BUILD)/ee-context/_build/requirements.yml
+
+# The documentation site, as published at galaxy.yml's `documentation`, with its tools in their own venv
+# (ansible-core at constraints.txt's version). lint-collection-docs checks the installed collection's docs (schema,
+# markup, references); antsibull-docs writes its RST pages (any error fails) and Sphinx the HTML, .build/docs/html.
+# Every Sphinx warning fails the build except those that only the lack of a network causes: intersphinx
+# inventories out of reach, and so labels of other docs (docs.ansible.com, other collections) left unresolved.
+DOCS := $(CURDIR)/.venv-docs
+DOCS_SRC := $(BUILD)/docs-src
+# antsibull-docs runs the first ansible-doc on PATH: the docs venv's.
+DOCS_PATH := PATH=$(DOCS)/bin:$$PATH
+DOCS_OFFLINE_WARNINGS := ^WARNING: failed to reach any of the inventories|^intersphinx inventory
+DOCS_OFFLINE_WARNINGS += |WARNING: undefined label: '(?!ansible_collections\.platform_ops\.admin\.)
+
+$(DOCS)/.installed: requirements/docs.txt requirements/docs-constraints.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(DOCS)
+	grep -i '^ansible-core==' requirements/constraints.txt > $(DOCS)/core-constraint.txt
+	$(DOCS)/bin/python -m pip install --disable-pip-version-check -q -r requirements/docs.txt \
+		-c requirements/docs-constraints.txt -c $(DOCS)/core-constraint.txt
+	touch $@
+
+docs: install $(DOCS)/.installed
+	$(DOCS_PATH) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/platform_ops/admin
+	rm -rf $(DOCS_SRC) $(BUILD)/docs
+	mkdir -p $(DOCS_SRC) $(BUILD)/docs && chmod go-w $(DOCS_SRC)  # antsibull-docs writes only to owner-writable dirs
+	$(DOCS_PATH) antsibull-docs sphinx-init --use-current --squash-hierarchy --dest-dir $(DOCS_SRC) \
+		--project platform_ops.admin --title 'platform_ops.admin collection' \
+		--copyright 'platform_ops.admin contributors' platform_ops.admin
+	chmod go-w $(DOCS_SRC)/rst
+	cd $(DOCS_SRC) && $(DOCS_PATH) antsibull-docs --config-file antsibull-docs.cfg collection --use-current \
+		--squash-hierarchy --fail-on-error --cleanup everything --dest-dir rst platform_ops.admin
+	$(DOCS)/bin/sphinx-build -M html $(DOCS_SRC)/rst $(BUILD)/docs -c $(DOCS_SRC) -q -n --keep-going \
+		-w $(BUILD)/docs/sphinx-warnings.log
+	test -f $(BUILD)/docs/html/notebook_deployment_module.html
+	grep -v -P "$(DOCS_OFFLINE_WARNINGS)" $(BUILD)/docs/sphinx-warnings.log; test $$? -eq 1  # 1: none else
+
+# The built site in headless Chromium (Debian's /usr/bin/chromium): module pages show their options table.
+docs-check: docs
+	$(DOCS)/bin/python tools/docs_browser_check.py $(BUILD)/docs/html notebook_deployment ece_stateless_resource
 
 # A measurement, not a test: the collection against ansible.builtin.uri doing the same work.
 bench: install
