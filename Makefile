@@ -43,11 +43,21 @@ $(AWX_COLLECTIONS)/.installed: requirements/awx.txt tools/fetch_awx_collection.p
 	$(BIN)/python tools/fetch_awx_collection.py $(AWX_COLLECTIONS)
 	touch $@
 
+# ansible-rulebook, for the end-to-end test of the example rulebooks, in its own venv (it runs its rule engine in
+# Java 17: Debian's openjdk-17-jdk-headless, which .ci/run installs when missing).
+EDA := $(CURDIR)/.venv-eda
+$(EDA)/.installed: requirements/eda.txt requirements/eda-constraints.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(EDA)
+	grep -i '^ansible-core==' requirements/constraints.txt > $(EDA)/core-constraint.txt
+	$(EDA)/bin/python -m pip install --disable-pip-version-check -q -r requirements/eda.txt \
+		-c requirements/eda-constraints.txt -c $(EDA)/core-constraint.txt
+	touch $@
+
 # Unit, module and integration tests against the simulators, in one pytest run spread over the cores.
 PYTEST_WORKERS ?= auto
-pytest: install $(AWX_COLLECTIONS)/.installed
+pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed
 	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS) \
-		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
+		PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
 	$(BIN)/python tools/fault_table.py --check
 
 # Rewrite the README's Reliability table from the fault suite's last run (tests/output/fault-matrix.json).
@@ -89,7 +99,7 @@ $(CURDIR)/.venv-%/.installed: requirements/matrix.txt requirements/constraints.t
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \
-		$(BIN)/ansible-lint --offline --profile production demo $(wildcard roles)
+		$(BIN)/ansible-lint --offline --profile production demo $(wildcard roles) extensions/eda/rulebooks
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint

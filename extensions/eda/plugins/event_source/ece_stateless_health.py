@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Event-Driven Ansible source: Elastic Cloud Enterprise stateless resources that turn unhealthy."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+short_description: Emit an event when an ECE stateless resource turns unhealthy, and when it recovers
+description:
+  - Polls the deployments in O(deployment_ids) (one request per deployment per poll) and watches their stateless
+    resources (Kibana, APM, App Search, Enterprise Search, Integrations Server).
+  - A resource is unhealthy when ECE reports it not healthy while it runs (every instance or some of them) and is
+    not in maintenance mode - the rule of the role C(platform_ops.admin.ece_stateless_health). A shut-down or
+    stopped resource, or one in maintenance mode, is left alone.
+  - Edge-triggered - one event of type C(started) when a resource has been unhealthy for O(debounce) consecutive
+    polls, one of type C(cleared) when it has been healthy (or gone) for O(debounce) consecutive polls, nothing in
+    between.
+  - After O(error_threshold) failed polls in a row, one event of type C(error) with the error's sentence; one of
+    type C(recovered) when polling works again. Failed polls back off exponentially up to O(backoff_max) seconds.
+  - Every event has C(source), C(type), C(condition) (V(unhealthy)), C(deployment_id), C(kind), C(ref_id),
+    C(polls) and C(detail) (the resource's status, state, health, unhealthy instances and pending plan). No
+    secret appears in an event.
+  - Connection options are those of M(platform_ops.admin.ece_stateless_resource), with the same C(ECE_*)
+    environment fallbacks (what the collection's EDA credential types inject).
+options:
+  deployment_ids:
+    description: The deployments to watch.
+    type: list
+    elements: str
+    required: true
+  kinds:
+    description: The kinds of stateless resources to watch.
+    type: list
+    elements: str
+    choices: [kibana, apm, appsearch, enterprise_search, integrations_server]
+    default: [kibana, apm, appsearch, enterprise_search, integrations_server]
+  url:
+    description: Base URL of the ECE coordinator (C(ECE_URL)).
+    type: str
+  api_key:
+    description: ECE API key (C(ECE_API_KEY)); or O(username) and O(password).
+    type: str
+  username:
+    description: ECE user (C(ECE_USERNAME)).
+    type: str
+  password:
+    description: Password of O(username) (C(ECE_PASSWORD)).
+    type: str
+  ca_path:
+    description: PEM file of a private CA (C(ECE_CA_PATH)).
+    type: path
+  validate_certs:
+    description: Verify TLS certificates (C(ECE_VALIDATE_CERTS)).
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for each answer.
+    type: float
+    default: 30
+  retries:
+    description: Retries of a read that failed with 429, 502, 503, 504 or a connection error.
+    type: int
+    default: 3
+  interval:
+    description: Seconds between polls.
+    type: float
+    default: 60
+  jitter:
+    description: Each wait is spread by up to this fraction of itself, so that sources do not poll in step.
+    type: float
+    default: 0.1
+  debounce:
+    description: Consecutive polls a condition must hold (or not hold) before its C(started) (or C(cleared)) event.
+    type: int
+    default: 2
+  error_threshold:
+    description: Consecutive failed polls before the C(error) event.
+    type: int
+    default: 3
+  backoff_max:
+    description: Longest wait, in seconds, between failed polls.
+    type: float
+    default: 300
+  max_polls:
+    description: Stop after this many polls; V(0) polls until the rulebook stops.
+    type: int
+    default: 0
+'''
+
+EXAMPLES = r'''
+- name: Restart Kibana when it turns unhealthy
+  hosts: localhost
+  sources:
+    - platform_ops.admin.ece_stateless_health:
+        deployment_ids:
+          - 4f1c0c2e6a7b4c8d9e0f1a2b3c4d5e6f
+        kinds: [kibana]
+        interval: 60
+  rules:
+    - name: Restart the unhealthy Kibana
+      condition: event.type == "started"
+      action:
+        run_module:
+          name: platform_ops.admin.ece_stateless_resource
+          module_args:
+            deployment_id: "{{ event.deployment_id }}"
+            kind: "{{ event.kind }}"
+            ref_id: "{{ event.ref_id }}"
+            state: restarted
+'''
+
+import os
+import sys
+
+
+def _events():
+    """The collection's module_utils, also when ansible-rulebook loads this file by path."""
+    try:
+        from ansible_collections.platform_ops.admin.plugins.module_utils import _events as events
+    except ImportError:
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), *(['..'] * 7)))
+        sys.path.insert(0, root)
+        from ansible_collections.platform_ops.admin.plugins.module_utils import _events as events
+    return events
+
+
+KINDS = ['kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server']
+SOURCE_SPEC = dict(
+    deployment_ids=dict(type='list', elements='str', required=True),
+    kinds=dict(type='list', elements='str', choices=KINDS, default=KINDS),
+)
+
+
+def build(args):
+    """The source for ``args`` (the rulebook's arguments); raises ``SourceError`` before any request when they
+    cannot work."""
+    events = _events()
+    from ansible_collections.platform_ops.admin.plugins.module_utils import ece
+    from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
+
+    module = events.SourceModule(ece.ECE, SOURCE_SPEC, args)
+    for deployment_id in module.params['deployment_ids']:
+        problem = id_problem(deployment_id, 'deployment_ids')
+        if problem:
+            raise events.SourceError(problem)
+    kinds = module.params['kinds']
+
+    def connect():
+        return ece.ece_client_from_module(module, pool_maxsize=2)
+
+    def poll(client):
+        unhealthy = {}
+        for deployment_id in module.params['deployment_ids']:
+            deployment = client.get_deployment(deployment_id)
+            for kind in kinds:
+                for resource in ece.resources_of(deployment, kind):
+                    summary = ece.summarize(kind, resource)
+                    if is_unhealthy(summary):
+                        unhealthy[(deployment_id, kind, summary['ref_id'])] = detail(summary)
+        return unhealthy
+
+    def describe(key):
+        return dict(deployment_id=key[0], kind=key[1], ref_id=key[2])
+
+    return events.Source('platform_ops.admin.ece_stateless_health', 'unhealthy', module, connect, poll, describe)
+
+
+def is_unhealthy(summary):
+    """The role's rule: not healthy, running (all instances or some), not in maintenance mode."""
+    return not summary['healthy'] and not summary['maintenance_mode'] and summary['state'] in ('started', 'mixed')
+
+
+def detail(summary):
+    return dict(
+        status=summary['status'],
+        state=summary['state'],
+        healthy=summary['healthy'],
+        unhealthy_instances=[instance['name'] for instance in summary['instances'] if not instance['healthy']],
+        pending_plan=summary['pending_plan'] is not None,
+    )
+
+
+async def main(queue, args):
+    """ansible-rulebook's entry point: put events on ``queue`` until cancelled (or ``max_polls``)."""
+    await build(args).run(queue)
+
+
+if __name__ == '__main__':
+    import asyncio
+    import json
+
+    class _Printer:
+        async def put(self, event):
+            print(json.dumps(event))
+
+    asyncio.run(main(_Printer(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))

@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: platform_ops.admin contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Event-Driven Ansible source: ArcGIS Enterprise notebook deployments that run longer than allowed."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+short_description: Emit an event when an ArcGIS notebook deployment has run longer than allowed, and when it is gone
+description:
+  - Lists the notebook deployments (one request per poll, as M(platform_ops.admin.notebook_deployment_info) does)
+    and watches those older than O(max_age_minutes), optionally only those of O(owner).
+  - Edge-triggered - one event of type C(started) when a deployment has been over age for O(debounce) consecutive
+    polls, one of type C(cleared) when it has not been listed (terminated) for O(debounce) consecutive polls.
+  - After O(error_threshold) failed polls in a row, one event of type C(error); one of type C(recovered) when
+    polling works again. Failed polls back off exponentially up to O(backoff_max) seconds, and the next poll
+    generates a token again when it uses O(username) and O(password).
+  - Every event has C(source), C(type), C(condition) (V(running_too_long)), C(deployment_id), C(polls) and
+    C(detail) (C(owner), C(age_minutes), C(date_created), C(runtime)). No secret appears in an event.
+  - Connection options are those of M(platform_ops.admin.notebook_deployment), with the same C(ARCGIS_*)
+    environment fallbacks (what the collection's EDA credential types inject).
+options:
+  max_age_minutes:
+    description: A deployment created more than this many minutes ago is over age.
+    type: int
+    required: true
+  owner:
+    description: Only the deployments of this user (an empty string means everyone's).
+    type: str
+  url:
+    description: Base URL with the web adaptor context (C(ARCGIS_URL)).
+    type: str
+  username:
+    description: Administrator (C(ARCGIS_USERNAME)); or O(token).
+    type: str
+  password:
+    description: Password of O(username) (C(ARCGIS_PASSWORD)).
+    type: str
+  token:
+    description: A token (C(ARCGIS_TOKEN)); it must outlive the source, so prefer O(username) and O(password).
+    type: str
+  referer:
+    description: Referer the token is bound to.
+    type: str
+  ca_path:
+    description: PEM file of a private CA (C(ARCGIS_CA_PATH)).
+    type: path
+  validate_certs:
+    description: Verify TLS certificates (C(ARCGIS_VALIDATE_CERTS)).
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for each answer.
+    type: float
+    default: 30
+  retries:
+    description: Retries of a read that failed with 429, 502, 503, 504 or a connection error.
+    type: int
+    default: 3
+  interval:
+    description: Seconds between polls.
+    type: float
+    default: 300
+  jitter:
+    description: Each wait is spread by up to this fraction of itself.
+    type: float
+    default: 0.1
+  debounce:
+    description: Consecutive polls a condition must hold (or not hold) before its C(started) (or C(cleared)) event.
+    type: int
+    default: 2
+  error_threshold:
+    description: Consecutive failed polls before the C(error) event.
+    type: int
+    default: 3
+  backoff_max:
+    description: Longest wait, in seconds, between failed polls.
+    type: float
+    default: 900
+  max_polls:
+    description: Stop after this many polls; V(0) polls until the rulebook stops.
+    type: int
+    default: 0
+'''
+
+EXAMPLES = r'''
+- name: Terminate notebooks that run for more than eight hours
+  hosts: localhost
+  sources:
+    - platform_ops.admin.notebook_deployments:
+        max_age_minutes: 480
+  rules:
+    - name: Terminate the notebook
+      condition: event.type == "started"
+      action:
+        run_module:
+          name: platform_ops.admin.notebook_deployment
+          module_args:
+            deployment_ids:
+              - "{{ event.deployment_id }}"
+            state: absent
+'''
+
+import os
+import sys
+
+
+def _events():
+    """The collection's module_utils, also when ansible-rulebook loads this file by path."""
+    try:
+        from ansible_collections.platform_ops.admin.plugins.module_utils import _events as events
+    except ImportError:
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), *(['..'] * 7)))
+        sys.path.insert(0, root)
+        from ansible_collections.platform_ops.admin.plugins.module_utils import _events as events
+    return events
+
+
+SOURCE_SPEC = dict(
+    max_age_minutes=dict(type='int', required=True),
+    owner=dict(type='str'),
+    interval=dict(type='float', default=300.0),
+    backoff_max=dict(type='float', default=900.0),
+)
+
+
+def build(args):
+    """The source for ``args``; raises ``SourceError`` before any request when they cannot work."""
+    events = _events()
+    from ansible_collections.platform_ops.admin.plugins.module_utils import arcgis
+
+    module = events.SourceModule(arcgis.ARCGIS, SOURCE_SPEC, args)
+    params = module.params
+    if params['max_age_minutes'] < 0:
+        raise events.SourceError('max_age_minutes must be 0 or more, got %d.' % params['max_age_minutes'])
+
+    def connect():
+        return arcgis.arcgis_client_from_module(module, pool_maxsize=2)
+
+    def poll(client):
+        overdue = {}
+        for entry in arcgis.select_deployments(client.list_deployments(), owner=params['owner'] or None,
+                                               older_than_minutes=params['max_age_minutes']):
+            overdue[entry['id']] = dict(owner=entry.get('username'),
+                                        age_minutes=int(arcgis.deployment_age_minutes(entry)),
+                                        date_created=entry.get('dateCreated'), runtime=entry.get('notebookRuntimeName'))
+        return overdue
+
+    def describe(key):
+        return dict(deployment_id=key)
+
+    return events.Source('platform_ops.admin.notebook_deployments', 'running_too_long', module, connect, poll,
+                         describe)
+
+
+async def main(queue, args):
+    """ansible-rulebook's entry point: put events on ``queue`` until cancelled (or ``max_polls``)."""
+    await build(args).run(queue)
+
+
+if __name__ == '__main__':
+    import asyncio
+    import json
+
+    class _Printer:
+        async def put(self, event):
+            print(json.dumps(event))
+
+    asyncio.run(main(_Printer(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))
