@@ -9,4 +9,4 @@ Internal to this collection: no API promise to others.
 from __future__ import annotations
 
 COLLECTION_NAME = 'platform_ops.admin'
-COLLECTION_VERSION = '0.1.0'
+COLLECTION_VERSION = '1.0.0'

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: arcgis_token
 short_description: Generate an ArcGIS Enterprise token once, for every later task of a play
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Generates a token with C(<url>/sharing/rest/generateToken) from O(username) and O(password) and returns it,
     so a play authenticates once and hands the token to every later task through C(module_defaults)

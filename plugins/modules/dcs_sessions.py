@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: dcs_sessions
 short_description: Kill client sessions of a Huawei Cloud DCS (Redis) instance
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Kills client sessions of a DCS instance, on one node (O(node_id)) or on every node (O(all_nodes)).
   - It always reads first. It scans the sessions of each node (the scan refreshes the service's session list

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: dcs_sessions_info
 short_description: List the client sessions of a Huawei Cloud DCS (Redis) instance
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the client sessions of one node (O(node_id)) or of every node clients connect to (the proxies when the
     instance has any, the data nodes otherwise, read from C(logical-nodes)).

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: ece_stateless_resource
 short_description: Start, stop, restart, shut down or delete an Elastic Cloud Enterprise stateless resource
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages the life cycle of one stateless resource (Kibana, APM, App Search, Enterprise Search or
     Integrations Server) of an Elastic Cloud Enterprise (ECE) deployment, and its instances' maintenance mode.

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: ece_stateless_resource_info
 short_description: List the stateless resources of an Elastic Cloud Enterprise deployment
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the stateless resources (Kibana, APM, App Search, Enterprise Search, Integrations Server) of an
     Elastic Cloud Enterprise deployment, of one kind or of all kinds, summarised - status, health, instances,

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: notebook_config
 short_description: Set properties of the ArcGIS Enterprise notebook configuration
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets properties of the notebook configuration of an ArcGIS Enterprise (on Kubernetes) site, such as the idle
     notebook threshold or the maximum execution time of notebook jobs.

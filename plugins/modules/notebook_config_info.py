@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: notebook_config_info
 short_description: Read the ArcGIS Enterprise notebook configuration
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the notebook configuration of an ArcGIS Enterprise (on Kubernetes) deployment from
     C(<url>/admin/notebooks/configuration) and returns it exactly as the server sent it, including keys

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: notebook_deployment
 short_description: Terminate ArcGIS Enterprise notebook deployments
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Terminates running notebook deployments of an ArcGIS Enterprise (on Kubernetes) site, selected by id, by owner
     and optionally by age.

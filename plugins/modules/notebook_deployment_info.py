@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: notebook_deployment_info
 short_description: List ArcGIS Enterprise notebook deployments
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the running notebook deployments of an ArcGIS Enterprise (on Kubernetes) site from
     C(<url>/admin/notebooks/deployments) with one request, optionally filtered.

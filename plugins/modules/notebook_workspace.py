@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: notebook_workspace
 short_description: Delete or transfer a user's ArcGIS Enterprise notebook workspace
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Deletes a user's notebook workspace, or transfers it into another user's workspace, with the data access API
     of ArcGIS Enterprise (on Kubernetes) 11.5 and later (C(<url>/notebooks/admin/dataaccess)).
