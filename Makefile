@@ -36,6 +36,16 @@ install: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(BUILD)/dist/platform_ops-admin-*.tar.gz
 
+# $(call tool_venv,DIR,NAME): a venv in DIR for a tool, from requirements/NAME.txt pinned by NAME-constraints.txt,
+# with ansible-core at constraints.txt's version (so the tool sees the ansible-core the suite runs).
+define tool_venv
+	$(PYTHON) -m venv $(1)
+	grep -i '^ansible-core==' requirements/constraints.txt > $(1)/core-constraint.txt
+	$(1)/bin/python -m pip install --disable-pip-version-check -q -r requirements/$(2).txt \
+		-c requirements/$(2)-constraints.txt -c $(1)/core-constraint.txt
+	touch $(1)/.installed
+endef
+
 # awx.awx, which the awx_credential_types role calls: for its test and ansible-lint only, not a dependency of the
 # collection. Galaxy is out of reach here, so it comes from the community `ansible` wheel on PyPI (requirements/awx.txt).
 AWX_COLLECTIONS := $(BUILD)/deps-collections
@@ -47,11 +57,7 @@ $(AWX_COLLECTIONS)/.installed: requirements/awx.txt tools/fetch_awx_collection.p
 # Java 17: Debian's openjdk-17-jdk-headless, which .ci/run installs when missing).
 EDA := $(CURDIR)/.venv-eda
 $(EDA)/.installed: requirements/eda.txt requirements/eda-constraints.txt requirements/constraints.txt
-	$(PYTHON) -m venv $(EDA)
-	grep -i '^ansible-core==' requirements/constraints.txt > $(EDA)/core-constraint.txt
-	$(EDA)/bin/python -m pip install --disable-pip-version-check -q -r requirements/eda.txt \
-		-c requirements/eda-constraints.txt -c $(EDA)/core-constraint.txt
-	touch $@
+	$(call tool_venv,$(EDA),eda)
 
 # Unit, module and integration tests against the simulators, in one pytest run spread over the cores.
 PYTEST_WORKERS ?= auto
@@ -99,7 +105,7 @@ $(CURDIR)/.venv-%/.installed: requirements/matrix.txt requirements/constraints.t
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \
-		$(BIN)/ansible-lint --offline --profile production demo $(wildcard roles) extensions/eda/rulebooks
+		$(BIN)/ansible-lint --offline --profile production demo playbooks $(wildcard roles) extensions/eda/rulebooks
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -142,11 +148,7 @@ DOCS_OFFLINE_WARNINGS := ^WARNING: failed to reach any of the inventories|^inter
 DOCS_OFFLINE_WARNINGS += |WARNING: undefined label: '(?!ansible_collections\.platform_ops\.admin\.)
 
 $(DOCS)/.installed: requirements/docs.txt requirements/docs-constraints.txt requirements/constraints.txt
-	$(PYTHON) -m venv $(DOCS)
-	grep -i '^ansible-core==' requirements/constraints.txt > $(DOCS)/core-constraint.txt
-	$(DOCS)/bin/python -m pip install --disable-pip-version-check -q -r requirements/docs.txt \
-		-c requirements/docs-constraints.txt -c $(DOCS)/core-constraint.txt
-	touch $@
+	$(call tool_venv,$(DOCS),docs)
 
 docs: install $(DOCS)/.installed
 	$(DOCS_PATH) antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/platform_ops/admin

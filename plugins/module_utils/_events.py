@@ -5,25 +5,34 @@
 ``extensions/eda/plugins/event_source/``.
 
 A source is the modules' own connection (the vendor's ``Connection``: argument spec, validation, client), a
-``poll(client)`` that returns the conditions holding now (``{key: detail}``), and this loop around them:
+``poll`` that records what it sees in an ``Observation`` (the conditions that hold, ``{key: detail}``; every key it
+saw, with its current state; the items - deployments, instances - it could not read), and this loop around them:
 
 * **edge-triggered, debounced** (``Edges``): a ``started`` event when a condition has held ``debounce``
   consecutive polls, one ``cleared`` event when it has not held for ``debounce`` consecutive polls, nothing in
-  between however many polls see it;
-* **paced**: ``interval`` seconds between polls, each spread by up to ``jitter`` (a fraction) so that many
+  between however many polls see it. A key whose item could not be read keeps its state (neither held nor missed).
+* **paced**: ``interval`` seconds between polls, each wait shortened by up to ``jitter`` (a fraction) so that many
   sources do not poll in step; after a failed poll, exponential backoff up to ``backoff_max`` seconds;
 * **loud once**: after ``error_threshold`` consecutive failed polls, one ``error`` event with the error's
-  sentence, and one ``recovered`` event when a poll succeeds again; the client is rebuilt after a failure (an
-  expired token is fetched again);
+  sentence, and one ``recovered`` event when a poll succeeds again; the same per item (a deleted deployment does
+  not blind the source to the others); the client is rebuilt after a failed poll (an expired token is fetched
+  again);
 * **quiet about secrets**: every value the connection options mark ``no_log`` (passwords, keys, tokens, and
-  what the client obtains at run time) is masked in every event, and the HTTP client's messages are redacted;
-* **cancellable**: blocking requests run in a worker thread, and cancelling the source's task closes its client.
+  what the client obtains at run time) is masked in every event, and the HTTP client's redaction applies to
+  every message; warnings (plain http, ``validate_certs: false``) are logged once;
+* **stoppable**: requests run in the source's own worker thread; cancelling the source's task stops the poll at
+  the next item or wait (an interruptible sleep), and the client is closed once the worker is done with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import json
+import logging
 import random
+import sys
+import threading
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -37,6 +46,10 @@ class SourceError(ValueError):
     """The source's arguments cannot work (raised before any request)."""
 
 
+class SourceStopped(Exception):
+    """The source was stopped while a poll was under way."""
+
+
 def engine_argument_spec():
     """The options every source has besides its vendor's connection options."""
     return dict(
@@ -44,7 +57,7 @@ def engine_argument_spec():
         jitter=dict(type='float', default=0.1),
         debounce=dict(type='int', default=2),
         error_threshold=dict(type='int', default=3),
-        backoff_max=dict(type='float', default=300.0),
+        backoff_max=dict(type='float'),
         max_polls=dict(type='int', default=0),
     )
 
@@ -61,19 +74,33 @@ def engine_problem(params):
         return 'error_threshold is a number of polls from 1 to 1000, got %s.' % params['error_threshold']
     if params['max_polls'] < 0:
         return 'max_polls must be 0 (poll until stopped) or more, got %s.' % params['max_polls']
-    if not params['interval'] <= params['backoff_max'] <= MAX_INTERVAL:
-        return 'backoff_max must be at least interval and at most %d seconds, got %s.' % (MAX_INTERVAL, params['backoff_max'])
+    backoff_max = params['backoff_max']
+    if backoff_max is not None and not params['interval'] <= backoff_max <= MAX_INTERVAL:
+        return 'backoff_max must be at least interval (%s) and at most %d seconds, got %s.' % (
+            params['interval'], MAX_INTERVAL, backoff_max)
+    return None
+
+
+def items_problem(values, option, check=None):
+    """The problem with a list of ids to watch, or ``None``: not empty, each one valid by ``check``."""
+    if not values:
+        return '%s must name at least one item to watch.' % option
+    for value in values:
+        problem = check(value, option) if check else None
+        if problem:
+            return problem
     return None
 
 
 class SourceModule:
     """What the vendors' connection glue (``<vendor>_client_from_module``) needs of an ``AnsibleModule``:
     ``params`` validated against the same argument spec (types, choices, environment fallbacks, constraints),
-    ``no_log_values``, ``warn`` and ``fail_json`` (which raises ``SourceError``). No check mode."""
+    ``no_log_values``, ``warn`` (logged once per text) and ``fail_json`` (which raises ``SourceError``). No check
+    mode."""
 
     check_mode = False
 
-    def __init__(self, connection, argument_spec, args):
+    def __init__(self, connection, argument_spec, args, logger=None):
         spec = connection.argument_spec()
         spec.update(engine_argument_spec())
         spec.update(argument_spec)
@@ -92,16 +119,44 @@ class SourceModule:
         problem = engine_problem(self.params)
         if problem:
             raise SourceError(problem)
-        self.warnings = []
+        self.logger = logger or logging.getLogger(__name__)
+        self.warned = set()
 
     def warn(self, msg):
-        self.warnings.append(msg)
+        if msg not in self.warned:
+            self.warned.add(msg)
+            self.logger.warning(self.mask(msg))
 
     def fail_json(self, msg, **_details):
         raise SourceError(self.mask(msg))
 
+    def require(self, problem):
+        if problem:
+            raise SourceError(self.mask(problem))
+
     def mask(self, value):
         return remove_values(value, self.no_log_values)
+
+
+class Observation:
+    """What one poll saw: ``conditions`` (key -> detail, for the keys whose condition holds), ``seen`` (key -> its
+    current state, for every key listed), ``failed`` (item -> the error's sentence, for the items not read)."""
+
+    def __init__(self, stop=None):
+        self.conditions = {}
+        self.seen = {}
+        self.failed = {}
+        self.stop = stop or threading.Event()
+
+    def attempt(self, item, read):
+        """``read()`` one item (a deployment, an instance); an ``ApiError`` is recorded against it, and the poll
+        goes on with the other items. Stops when the source is stopped."""
+        if self.stop.is_set():
+            raise SourceStopped('stopped')
+        try:
+            read()
+        except ApiError as error:
+            self.failed[item] = str(error)
 
 
 class Edges:
@@ -111,9 +166,10 @@ class Edges:
         self.debounce = debounce
         self.conditions = {}  # key -> dict(active, held, missed, detail)
 
-    def update(self, observed):
-        """``observed`` maps each key whose condition holds now to its detail; returns ``[(type, key, detail,
-        polls)]`` for the conditions that started or cleared at this poll."""
+    def update(self, observed, unknown=lambda key: False):
+        """``observed`` maps each key whose condition holds now to its detail; ``unknown(key)`` is true for keys
+        that could not be looked at (their state is kept). Returns ``[(type, key, detail, polls)]`` for the
+        conditions that started or cleared at this poll."""
         transitions = []
         for key, detail in observed.items():
             state = self.conditions.setdefault(key, dict(active=False, held=0, missed=0, detail=detail))
@@ -121,7 +177,7 @@ class Edges:
             if not state['active'] and state['held'] >= self.debounce:
                 state['active'] = True
                 transitions.append(('started', key, detail, state['held']))
-        for key in [key for key in self.conditions if key not in observed]:
+        for key in [key for key in self.conditions if key not in observed and not unknown(key)]:
             state = self.conditions[key]
             if not state['active']:
                 del self.conditions[key]  # it did not hold long enough to be reported
@@ -137,12 +193,26 @@ class Edges:
         return sorted(key for key, state in self.conditions.items() if state['active'])
 
 
-class Source:
-    """One event source: ``connect()`` builds the vendor client from ``module`` (a ``SourceModule``),
-    ``poll(client)`` returns ``{key: detail}`` for the conditions that hold, ``describe(key)`` the fields naming
-    the key in an event. ``name`` is the source's FQCN and ``condition`` what its conditions are called."""
+class Failures:
+    """Consecutive failures of one thing (the whole poll, or one item) and whether its error event went out."""
 
-    def __init__(self, name, condition, module, connect, poll, describe, sleep=asyncio.sleep, rand=random.random):
+    def __init__(self):
+        self.count = 0
+        self.reported = False
+
+
+class Source:
+    """One event source.
+
+    ``connect(stop)`` builds the vendor client from ``module`` (a ``SourceModule``); ``poll(client, observation)``
+    fills an ``Observation``; ``describe(key)`` gives the fields naming a key in an event, ``item_of(key)`` the
+    item (deployment, instance) a key belongs to and ``describe_item(item)`` the fields naming an item. ``name`` is
+    the source's FQCN and ``condition`` what its conditions are called. ``backoff_default`` is the longest wait
+    between failed polls when ``backoff_max`` is not given (never below ``interval``).
+    """
+
+    def __init__(self, name, condition, module, connect, poll, describe, item_of=None, describe_item=None,
+                 backoff_default=300.0, sleep=asyncio.sleep, rand=random.random):
         self.name = name
         self.condition = condition
         self.module = module
@@ -150,12 +220,26 @@ class Source:
         self.connect = connect
         self.poll = poll
         self.describe = describe
+        self.item_of = item_of or (lambda key: key)
+        self.describe_item = describe_item or (lambda item: dict(item=item))
+        self.backoff_max = self.params['backoff_max'] or max(backoff_default, self.params['interval'])
         self.edges = Edges(self.params['debounce'])
         self.sleep = sleep
         self.rand = rand
-        self.failures = 0
-        self.error_reported = False
+        self.poll_failures = Failures()
+        self.item_failures = {}
         self.polls = 0
+        self.client = None
+        self.stop = threading.Event()
+        self.executor = None
+        self.busy = None
+
+    # --- events ------------------------------------------------------------------------------
+
+    def redact(self, text):
+        client = self.client
+        http = getattr(client, 'http', None)
+        return http.redact(text) if http is not None else text
 
     def event(self, event_type, **fields):
         event = dict(source=self.name, type=event_type, condition=self.condition)
@@ -163,55 +247,133 @@ class Source:
         return self.module.mask(event)
 
     def delay(self):
-        """Seconds until the next poll: the interval, or the backoff after failures, spread by the jitter."""
+        """Seconds until the next poll: the interval, or the backoff after failures, shortened by the jitter
+        (never longer than the interval or ``backoff_max``)."""
         base = self.params['interval']
-        if self.failures:
-            base = min(self.params['backoff_max'], base * 2 ** min(self.failures, 30))
-        spread = self.params['jitter'] * base
-        return max(0.0, base + (2 * self.rand() - 1) * spread)
+        if self.poll_failures.count:
+            base = min(self.backoff_max, base * 2 ** min(self.poll_failures.count, 30))
+        return base * (1 - self.params['jitter'] * self.rand())
 
-    async def poll_once(self, queue, client):
-        """One poll; returns the client to keep (``None`` after a failure, so the next poll connects again)."""
-        loop = asyncio.get_running_loop()
-        self.polls += 1
+    # --- one poll ----------------------------------------------------------------------------
+
+    def _work(self):
+        """In the worker thread: connect when needed, then poll."""
+        if self.client is None:
+            self.client = self.connect(self.stop)
+        observation = Observation(self.stop)
+        self.poll(self.client, observation)
+        return observation
+
+    async def _in_worker(self):
+        if self.executor is None:
+            self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
+        self.busy = self.executor.submit(self._work)
         try:
-            if client is None:
-                client = await loop.run_in_executor(None, self.connect)
-            observed = await loop.run_in_executor(None, self.poll, client)
-        except (ApiError, SourceError) as error:
-            return await self._failed(queue, client, str(error))
-        except Exception as error:  # pylint: disable=broad-except
-            # Whatever else a vendor answer provokes must not end the source: it is reported like an API error.
-            return await self._failed(queue, client, 'Polling failed: %s: %s' % (type(error).__name__, error))
-        if self.error_reported:
-            await queue.put(self.event('recovered', failures=self.failures))
-        self.failures = 0
-        self.error_reported = False
-        for event_type, key, detail, polls in self.edges.update(observed):
-            fields = dict(self.describe(key))
-            fields.update(polls=polls, detail=detail)
-            await queue.put(self.event(event_type, **fields))
-        return client
+            return await asyncio.wrap_future(self.busy)
+        except asyncio.CancelledError:
+            # The worker goes on until its next item or wait; it closes the client when it is done.
+            self.stop.set()
+            self.busy.add_done_callback(lambda _future: self.close())
+            raise
 
-    async def _failed(self, queue, client, message):
-        self.failures += 1
+    def close(self):
+        client, self.client = self.client, None
         if client is not None:
             client.close()
-        if self.failures >= self.params['error_threshold'] and not self.error_reported:
-            self.error_reported = True
-            await queue.put(self.event('error', failures=self.failures, message=message))
+
+    async def poll_once(self, queue):
+        """One poll: events for the conditions that started or cleared, and for errors and recoveries."""
+        self.polls += 1
+        try:
+            observation = await self._in_worker()
+        except (ApiError, SourceError) as error:
+            return await self._poll_failed(queue, self.redact(str(error)))
+        except Exception as error:  # pylint: disable=broad-except
+            # Whatever else a vendor answer provokes must not end the source: it is reported like an API error.
+            return await self._poll_failed(queue, self.redact('Polling failed: %s: %s' % (type(error).__name__, error)))
+        if observation.failed and not observation.conditions and not observation.seen:
+            # Nothing could be read: the poll failed as a whole (and the client is rebuilt).
+            return await self._poll_failed(queue, self.redact('; '.join(observation.failed.values())))
+        await self._poll_worked(queue)
+        await self._items(queue, observation)
+
+        def unknown(key):
+            return self.item_of(key) in observation.failed
+
+        for event_type, key, detail, polls in self.edges.update(observation.conditions, unknown):
+            fields = dict(self.describe(key))
+            fields.update(polls=polls, detail=detail)
+            if event_type == 'cleared':
+                fields['current'] = observation.seen.get(key)  # None: no longer listed
+            await queue.put(self.event(event_type, **fields))
         return None
+
+    async def _poll_failed(self, queue, message):
+        failures = self.poll_failures
+        failures.count += 1
+        self.close()
+        if failures.count >= self.params['error_threshold'] and not failures.reported:
+            failures.reported = True
+            await queue.put(self.event('error', failures=failures.count, message=message))
+
+    async def _poll_worked(self, queue):
+        failures = self.poll_failures
+        if failures.reported:
+            await queue.put(self.event('recovered', failures=failures.count))
+        self.poll_failures = Failures()
+
+    async def _items(self, queue, observation):
+        for item, message in observation.failed.items():
+            failures = self.item_failures.setdefault(item, Failures())
+            failures.count += 1
+            if failures.count >= self.params['error_threshold'] and not failures.reported:
+                failures.reported = True
+                fields = dict(self.describe_item(item), failures=failures.count, message=self.redact(message))
+                await queue.put(self.event('error', **fields))
+        for item in [item for item in self.item_failures if item not in observation.failed]:
+            failures = self.item_failures.pop(item)
+            if failures.reported:
+                await queue.put(self.event('recovered', failures=failures.count, **self.describe_item(item)))
+
+    # --- the loop ----------------------------------------------------------------------------
 
     async def run(self, queue):
         """Poll until cancelled, or until ``max_polls`` polls when it is not 0."""
-        client = None
-        limit = self.params.get('max_polls')
+        limit = self.params['max_polls']
         try:
             while True:
-                client = await self.poll_once(queue, client)
+                await self.poll_once(queue)
                 if limit and self.polls >= limit:
                     return
                 await self.sleep(self.delay())
         finally:
-            if client is not None:
-                client.close()
+            if self.busy is None or self.busy.done():
+                self.close()
+            if self.executor is not None:
+                self.executor.shutdown(wait=False)
+
+
+def interruptible_sleep(stop):
+    """A ``sleep`` for the vendor clients' waits that ends the poll when the source is stopped."""
+    def sleep(seconds):
+        if stop.wait(seconds):
+            raise SourceStopped('stopped')
+    return sleep
+
+
+class _Printer:
+    """A queue that prints each event as one JSON line."""
+
+    async def put(self, event):
+        sys.stdout.write(json.dumps(event) + '\n')
+        sys.stdout.flush()
+
+
+def run_by_hand(main, argv):
+    """``python <source>.py '<arguments as JSON>'``: the source's events, one JSON line each, until interrupted."""
+    try:
+        asyncio.run(main(_Printer(), json.loads(argv[1]) if len(argv) > 1 else {}))
+    except KeyboardInterrupt:
+        pass
+    except (SourceError, ValueError) as error:
+        raise SystemExit('%s: %s' % (argv[0], error))

@@ -60,14 +60,20 @@ def clean_env(monkeypatch):
 
 
 def first_poll(source):
+    """One poll; returns whether the source holds a client afterwards (it does after a poll that worked) and the
+    events. The source is stopped."""
     async def run():
         queue = asyncio.Queue()
-        client = await source.poll_once(queue, None)
+        await source.poll_once(queue)
         events = []
         while not queue.empty():
             events.append(queue.get_nowait())
-        return client, events
-    return asyncio.run(run())
+        return events
+    events = asyncio.run(run())
+    connected = source.client is not None
+    source.close()
+    source.executor.shutdown(wait=True)
+    return connected, events
 
 
 def test_the_eda_types_are_what_the_tool_writes_from_the_awx_types():
@@ -87,9 +93,8 @@ def test_ece_credentials_feed_the_source(ece, clean_env, tmp_path):
         for variable, value in render(load(name), dict(given, url=ece.url, ca_cert=ca_cert), tmp_path).items():
             clean_env.setenv(variable, value)
         source = ece_stateless_health.build(dict(deployment_ids=[DEPLOYMENT], debounce=1, error_threshold=1))
-        client, events = first_poll(source)
-        assert client is not None, (name, events)
-        client.close()
+        connected, events = first_poll(source)
+        assert connected, (name, events)
         # The simulator's story has one unhealthy Kibana instance.
         assert [(event['type'], event['kind']) for event in events] == [('started', 'kibana')], name
         assert API_KEY not in json.dumps(events) and PASSWORD not in json.dumps(events)
@@ -97,15 +102,14 @@ def test_ece_credentials_feed_the_source(ece, clean_env, tmp_path):
 
 def test_dcs_iam_credential_feeds_the_source(dcs, clean_env, tmp_path):
     dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
-    env = render(load('huawei_dcs_iam'), dict(project_id=PROJECT_ID, endpoint=dcs.url, iam_endpoint=dcs.server.root,
-                                             iam_username=IAM_USER, iam_password=IAM_PASSWORD, domain_name=IAM_DOMAIN,
-                                             ca_cert=open(dcs.ca_file, encoding='utf-8').read()), tmp_path)
+    given = dict(project_id=PROJECT_ID, endpoint=dcs.url, iam_endpoint=dcs.server.root, iam_username=IAM_USER,
+                 iam_password=IAM_PASSWORD, domain_name=IAM_DOMAIN, ca_cert=open(dcs.ca_file, encoding='utf-8').read())
+    env = render(load('huawei_dcs_iam'), given, tmp_path)
     for variable, value in env.items():
         clean_env.setenv(variable, value)
     source = dcs_sessions.build(dict(instance_ids=[INSTANCE], max_sessions=2, debounce=1, error_threshold=1))
-    client, events = first_poll(source)
-    assert client is not None, events
-    client.close()
+    connected, events = first_poll(source)
+    assert connected, events
     assert [(event['type'], event['detail']['sessions']) for event in events] == [('started', 3)]
     assert IAM_PASSWORD not in json.dumps(events)
 
@@ -119,8 +123,7 @@ def test_arcgis_credential_feeds_the_source(arcgis, clean_env, tmp_path):
     for variable, value in env.items():
         clean_env.setenv(variable, value)
     source = notebook_deployments.build(dict(max_age_minutes=480, owner='gis_joe', debounce=1, error_threshold=1))
-    client, events = first_poll(source)
-    assert client is not None, events
-    client.close()
+    connected, events = first_poll(source)
+    assert connected, events
     assert [event['type'] for event in events] == ['started']
     assert password not in json.dumps(events)

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Event-Driven Ansible sources (extensions/eda/plugins/event_source/) against the simulators, with an asyncio
 queue as ansible-rulebook gives them: one event when a condition starts (after the debounce), one when it clears,
-nothing in between; one error event after repeated failures and one when polling recovers; no secret in any event;
-bad arguments refused before any request; cancellation stops the source and closes its client."""
+nothing in between; one error event after repeated failures and one when polling recovers, for the whole source or
+one item; no secret in any event, tokens obtained at run time included; bad arguments refused before any request;
+cancellation, between polls or in the middle of one, stops the source and closes its client."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ansible_collections.platform_ops.admin.extensions.eda.plugins.event_source 
 from ansible_collections.platform_ops.admin.plugins.module_utils._events import SourceError
 from conftest import arcgis, arcgis_server  # pylint: disable=unused-import
 from dcs_support import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
+from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
 from modrun import run_module
 
@@ -36,15 +38,21 @@ def drain(queue):
     return events
 
 
-def polls(source, count, queue, client=None):
-    """Run ``count`` polls of ``source`` (no waiting between them); returns the client and the events."""
+def polls(source, count, queue=None):
+    """Run ``count`` polls of ``source`` (no waiting between them); returns the events they gave."""
+    queue = queue or asyncio.Queue()
+
     async def run():
-        nonlocal client
         for _index in range(count):
-            client = await source.poll_once(queue, client)
-        return client
-    client = asyncio.run(run())
-    return client, drain(queue)
+            await source.poll_once(queue)
+    asyncio.run(run())
+    return drain(queue)
+
+
+def stop(source):
+    source.close()
+    if source.executor is not None:
+        source.executor.shutdown(wait=True)
 
 
 def set_kibana_health(ece, healthy):
@@ -59,6 +67,28 @@ def ece_args(ece, **extra):
     return args
 
 
+def dcs_args(dcs, **extra):
+    args = dict(endpoint=dcs.url, project_id=PROJECT_ID, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY,
+                ca_path=dcs.ca_file, instance_ids=[INSTANCE], max_sessions=10, idle_longer_than=3600, debounce=2,
+                jitter=0)
+    args.update(extra)
+    return args
+
+
+def record_closes(source):
+    """A list that gets True each time a client of ``source`` is closed."""
+    closed = []
+    connect = source.connect
+
+    def connect_and_record(stop_event):
+        client = connect(stop_event)
+        close = client.close
+        client.close = lambda: (closed.append(True), close())
+        return client
+    source.connect = connect_and_record
+    return closed
+
+
 # --- ECE: Kibana unhealthy -> one event; healthy -> one clear event ---------------------------------------------
 
 
@@ -66,12 +96,10 @@ def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
     set_kibana_health(ece, True)
     source = ece_stateless_health.build(ece_args(ece, debounce=2))
     queue = asyncio.Queue()
-    client, events = polls(source, 2, queue)
-    assert events == []  # healthy; APM is stopped in the simulator's story, which is not "unhealthy"
+    assert polls(source, 2, queue) == []  # healthy; APM is stopped in the simulator's story, which is not "unhealthy"
     set_kibana_health(ece, False)
-    client, events = polls(source, 1, queue, client)
-    assert events == []  # one poll is not enough: debounce 2
-    client, events = polls(source, 4, queue, client)
+    assert polls(source, 1, queue) == []  # one poll is not enough: debounce 2
+    events = polls(source, 4, queue)
     assert [event['type'] for event in events] == ['started']
     event = events[0]
     assert (event['source'], event['condition'], event['deployment_id'], event['kind'], event['ref_id']) == (
@@ -79,11 +107,11 @@ def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
     assert event['polls'] == 2 and event['detail']['state'] == 'started' and event['detail']['healthy'] is False
     assert len(event['detail']['unhealthy_instances']) == 2
     set_kibana_health(ece, True)
-    client, events = polls(source, 1, queue, client)
-    assert events == []
-    client, events = polls(source, 3, queue, client)
+    assert polls(source, 1, queue) == []
+    events = polls(source, 3, queue)
     assert [(event['type'], event['kind']) for event in events] == [('cleared', 'kibana')]
-    client.close()
+    assert events[0]['current'] == dict(status='started', state='started', healthy=True, maintenance_mode=False)
+    stop(source)
     # One read per deployment per poll, nothing else.
     assert {(entry['method'], entry['path']) for entry in ece.sim.logged()} == {
         ('GET', '/api/v1/deployments/%s' % DEPLOYMENT)}
@@ -93,38 +121,29 @@ def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
 def test_ece_a_flapping_resource_below_the_debounce_gives_no_event(ece):
     source = ece_stateless_health.build(ece_args(ece, debounce=3))
     queue = asyncio.Queue()
-    client = None
     for healthy in (False, False, True, False, True, False, False, True):
         set_kibana_health(ece, healthy)
-        client, events = polls(source, 1, queue, client)
-        assert events == []
-    client.close()
+        assert polls(source, 1, queue) == []
+    stop(source)
 
 
-def test_ece_maintenance_mode_and_stopped_resources_are_left_alone(ece):
+def test_ece_maintenance_mode_clears_and_says_so(ece):
     set_kibana_health(ece, False)
+    source = ece_stateless_health.build(ece_args(ece, debounce=1))
+    assert [event['type'] for event in polls(source, 2)] == ['started']
     with ece.sim.lock:
         for instance in ece.sim.resource(DEPLOYMENT, *KIBANA)['instances']:
             instance['maintenance'] = True
-    source = ece_stateless_health.build(ece_args(ece, debounce=1))
-    client, events = polls(source, 2, asyncio.Queue())
-    client.close()
-    assert events == []
+    events = polls(source, 2)
+    stop(source)
+    assert [(event['type'], event['current']['maintenance_mode']) for event in events] == [('cleared', True)]
 
 
-def test_ece_event_within_two_poll_intervals_then_cancel_stops_polling(ece):
+def test_ece_event_within_two_poll_intervals_with_jitter_then_cancel_stops_polling(ece):
     set_kibana_health(ece, True)
     interval = 0.3
-    source = ece_stateless_health.build(ece_args(ece, interval=interval, debounce=2, kinds=['kibana']))
-    closed = []
-    connect = source.connect
-
-    def connect_and_record_close():
-        client = connect()
-        close = client.close
-        client.close = lambda: (closed.append(True), close())
-        return client
-    source.connect = connect_and_record_close
+    source = ece_stateless_health.build(ece_args(ece, interval=interval, debounce=2, kinds=['kibana'], jitter=0.5))
+    closed = record_closes(source)
 
     async def scenario():
         queue = asyncio.Queue()
@@ -144,9 +163,42 @@ def test_ece_event_within_two_poll_intervals_then_cancel_stops_polling(ece):
 
     event, took, requests_at_cancel = asyncio.run(scenario())
     assert event['type'] == 'started' and event['kind'] == 'kibana'
-    assert took <= 2 * interval + 0.25, took  # two polls at most (plus the last poll's own time)
+    # Jitter only shortens the waits: two polls at most, plus the polls' own time.
+    assert took <= 2 * interval + 0.25, took
     assert len(ece.sim.logged()) == requests_at_cancel  # no poll after the cancellation
     assert closed == [True]  # one client for every poll, closed when the source stopped
+
+
+def test_cancelled_in_the_middle_of_a_poll_the_source_stops_at_once_and_closes_its_client_after(ece):
+    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, DEPLOYMENT], interval=0.1))
+    closed = record_closes(source)
+    ece.sim.add_fault(path='/api/v1/deployments/', delay=1.0, count=1)  # the first read is slow
+
+    async def scenario():
+        task = asyncio.create_task(source.run(asyncio.Queue()))
+        while not ece.sim.logged():
+            await asyncio.sleep(0.02)
+        task.cancel()
+        started = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - started
+
+    cancelled_in = asyncio.run(scenario())
+    assert cancelled_in < 0.3  # the task ends at once; the worker finishes its request in the background
+    assert closed == []  # not closed under the worker's feet
+    source.executor.shutdown(wait=True)
+    assert closed == [True]  # closed once the worker was done
+    assert len(ece.sim.logged()) == 1  # the second deployment was not read: the poll stopped at the next item
+
+
+def test_interval_longer_than_the_default_backoff_is_accepted(ece):
+    source = ece_stateless_health.build(ece_args(ece, interval=3600))
+    assert source.backoff_max == 3600
+    source = ece_stateless_health.build(ece_args(ece, interval=60))
+    assert source.backoff_max == 300
+    with pytest.raises(SourceError, match='backoff_max must be at least interval'):
+        ece_stateless_health.build(ece_args(ece, interval=600, backoff_max=300))
 
 
 # --- errors: one event after the threshold, one when it recovers, no secret ------------------------------------
@@ -158,16 +210,44 @@ def test_ece_errors_give_one_error_event_then_one_recovered_and_no_secret(ece):
                       body={'errors': [{'code': 'root.unexpected', 'message': echo}]})
     source = ece_stateless_health.build(ece_args(ece, error_threshold=3, retries=0))
     queue = asyncio.Queue()
-    client, events = polls(source, 2, queue)
-    assert client is None and events == []  # below the threshold
-    client, events = polls(source, 3, queue, client)
+    assert polls(source, 2, queue) == []  # below the threshold
+    assert source.client is None  # rebuilt after each failed poll
+    events = polls(source, 3, queue)
     assert [event['type'] for event in events] == ['error']  # one, however many failures follow
-    assert events[0]['failures'] == 3
+    assert events[0]['failures'] == 3 and 'deployment_id' not in events[0]  # the whole source failed
     assert 'HTTP 500' in events[0]['message'] and 'root.unexpected' in events[0]['message']
-    client, events = polls(source, 1, queue, client)
-    assert [event['type'] for event in events] == ['recovered'] and events[0]['failures'] == 5
-    client.close()
+    events += polls(source, 1, queue)
+    assert [event['type'] for event in events] == ['error', 'recovered'] and events[1]['failures'] == 5
+    stop(source)
     assert API_KEY not in json.dumps(events)
+
+
+def test_one_deployment_that_fails_does_not_blind_the_source_to_the_others(ece):
+    other = 'f0e1d2c3b4a5968778695a4b3c2d1e0f'
+    ece.sim.add_deployment(other, 'other')
+    with ece.sim.lock:
+        for instance in ece.sim.resource(other, *KIBANA)['instances']:
+            instance['healthy'] = False
+    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, other], debounce=2,
+                                                 error_threshold=2, kinds=['kibana']))
+    set_kibana_health(ece, False)
+    events = polls(source, 2)
+    assert sorted(event['deployment_id'] for event in events if event['type'] == 'started') == sorted([DEPLOYMENT, other])
+    # The first deployment disappears (404); its Kibana keeps its state, the other one clears on its own.
+    with ece.sim.lock:
+        del ece.sim.deployments[DEPLOYMENT]
+        for instance in ece.sim.resource(other, *KIBANA)['instances']:
+            instance['healthy'] = True
+    events = polls(source, 3)
+    assert [(event['type'], event.get('deployment_id')) for event in events] == [
+        ('error', DEPLOYMENT), ('cleared', other)], events
+    assert 'deployments.deployment_not_found' in events[0]['message']
+    assert polls(source, 2) == []  # reported once
+    ece.sim.add_deployment(DEPLOYMENT, 'observability')  # back, healthy
+    events = polls(source, 2)
+    stop(source)
+    assert [(event['type'], event.get('deployment_id')) for event in events] == [
+        ('recovered', DEPLOYMENT), ('cleared', DEPLOYMENT)], events
 
 
 def test_basic_auth_secrets_are_masked_in_error_events(ece):
@@ -177,49 +257,81 @@ def test_basic_auth_secrets_are_masked_in_error_events(ece):
     args = ece_args(ece, error_threshold=1, retries=0)
     del args['api_key']
     source = ece_stateless_health.build(dict(args, username=USERNAME, password=PASSWORD))
-    _client, events = polls(source, 1, asyncio.Queue())
+    events = polls(source, 1)
+    stop(source)
     assert [event['type'] for event in events] == ['error']
     text = json.dumps(events)
     assert PASSWORD not in text and token not in text
 
 
-def test_backoff_grows_after_failures_up_to_the_maximum(ece):
+def test_an_unexpected_error_is_an_error_event_with_every_secret_masked(ece):
+    source = ece_stateless_health.build(ece_args(ece, error_threshold=1))
+
+    def poll(_client, _observation):
+        raise RuntimeError('library bug quoting its header: ApiKey %s' % API_KEY)
+    source.poll = poll
+    events = polls(source, 2)
+    assert source.client is None
+    stop(source)
+    assert [event['type'] for event in events] == ['error']
+    assert 'RuntimeError: library bug' in events[0]['message'] and API_KEY not in json.dumps(events)
+
+
+def test_backoff_grows_after_failures_and_jitter_only_shortens(ece):
     source = ece_stateless_health.build(ece_args(ece, interval=10, backoff_max=60, jitter=0.5))
-    source.rand = lambda: 1.0  # the top of the jitter
-    assert source.delay() == 15
     source.rand = lambda: 0.0
+    assert source.delay() == 10
+    source.rand = lambda: 1.0
     assert source.delay() == 5
-    source.rand = lambda: 0.5
-    source.failures = 1
+    source.rand = lambda: 0.0
+    source.poll_failures.count = 1
     assert source.delay() == 20
-    source.failures = 3
-    assert source.delay() == 60
+    source.poll_failures.count = 3
+    assert source.delay() == 60  # capped, and never above the cap whatever the jitter
+    source.rand = lambda: 0.99
+    assert 30 < source.delay() < 60
 
 
 @pytest.mark.parametrize('args, message', [
     (dict(deployment_ids=['..']), 'deployment_ids must be an id'),
+    (dict(deployment_ids=[]), 'deployment_ids must name at least one'),
     (dict(deployment_ids=[DEPLOYMENT], kinds=['elasticsearch']), 'kinds'),
+    (dict(deployment_ids=[DEPLOYMENT], kinds=[]), 'kinds must name at least one'),
     (dict(deployment_ids=[DEPLOYMENT], interval=0), 'interval must be greater than 0'),
     (dict(deployment_ids=[DEPLOYMENT], debounce=0), 'debounce'),
     (dict(deployment_ids=[DEPLOYMENT], jitter=1.5), 'jitter'),
     (dict(deployment_ids=[DEPLOYMENT], color='red'), 'color'),
+    (dict(deployment_ids=[DEPLOYMENT], url='ftp://ece.example.com'), 'url'),
+    (dict(deployment_ids=[DEPLOYMENT], timeout=0), 'timeout must be greater than 0'),
+    (dict(deployment_ids=[DEPLOYMENT], ca_path='/nonexistent/ca.pem'), 'ca_path /nonexistent/ca.pem does not exist'),
+    (dict(deployment_ids=[DEPLOYMENT], api_key=None), 'Give either api_key'),
 ])
-def test_bad_arguments_fail_before_any_request(ece, args, message):
-    with pytest.raises(SourceError, match=message):
-        source = ece_stateless_health.build(dict(args, url=ece.url, api_key=API_KEY, ca_path=ece.ca_file))
-        polls(source, 1, asyncio.Queue())
-    assert ece.sim.logged() == []
-
-
-def test_a_password_in_the_url_is_refused_without_showing_it(ece, monkeypatch):
-    for name in ('ECE_API_KEY', 'ECE_USERNAME', 'ECE_PASSWORD', 'ECE_URL'):
+def test_bad_arguments_fail_before_any_request(ece, monkeypatch, args, message):
+    for name in ('ECE_API_KEY', 'ECE_USERNAME', 'ECE_PASSWORD', 'ECE_URL', 'ECE_CA_PATH'):
         monkeypatch.delenv(name, raising=False)
-    source = ece_stateless_health.build(dict(url=ece.url.replace('https://', 'https://joe:s3cret-pw@'),
-                                             api_key=API_KEY, deployment_ids=[DEPLOYMENT], error_threshold=1))
-    _client, events = polls(source, 1, asyncio.Queue())
-    assert [event['type'] for event in events] == ['error']
-    assert 's3cret-pw' not in json.dumps(events)
+    given = dict(url=ece.url, api_key=API_KEY, ca_path=ece.ca_file)
+    given.update(args)
+    with pytest.raises(SourceError, match=message):
+        ece_stateless_health.build({key: value for key, value in given.items() if value is not None})
     assert ece.sim.logged() == []
+
+
+def test_a_password_in_the_url_is_refused_without_showing_it(ece):
+    with pytest.raises(SourceError) as refused:
+        ece_stateless_health.build(dict(url=ece.url.replace('https://', 'https://joe:s3cret-pw@'), api_key=API_KEY,
+                                        deployment_ids=[DEPLOYMENT]))
+    assert 's3cret-pw' not in str(refused.value) and 'url' in str(refused.value)
+    assert ece.sim.logged() == []
+
+
+def test_plain_http_warns_once_in_the_log(ece, caplog):
+    with caplog.at_level('WARNING'):
+        source = ece_stateless_health.build(dict(url=ece.url.replace('https://', 'http://'), api_key=API_KEY,
+                                                 deployment_ids=[DEPLOYMENT], error_threshold=5, retries=0))
+        polls(source, 3)
+        stop(source)
+    warnings = [record.getMessage() for record in caplog.records if 'plain http' in record.getMessage()]
+    assert len(warnings) == 1 and API_KEY not in warnings[0]
 
 
 def test_credentials_come_from_the_environment(ece, monkeypatch):
@@ -228,8 +340,8 @@ def test_credentials_come_from_the_environment(ece, monkeypatch):
     monkeypatch.setenv('ECE_CA_PATH', ece.ca_file)
     set_kibana_health(ece, False)
     source = ece_stateless_health.build(dict(deployment_ids=[DEPLOYMENT], debounce=1))
-    client, events = polls(source, 1, asyncio.Queue())
-    client.close()
+    events = polls(source, 1)
+    stop(source)
     assert [event['type'] for event in events] == ['started']
     assert API_KEY not in json.dumps(events)
 
@@ -239,12 +351,9 @@ def test_credentials_come_from_the_environment(ece, monkeypatch):
 
 def test_dcs_node_above_the_threshold_gives_one_event_then_clears_after_the_idle_are_killed(dcs):
     dcs.sim.add_instance(INSTANCE, kind='single', sessions=12, idle=lambda index: 7200 if index % 3 else 10)
-    args = dict(endpoint=dcs.url, project_id=PROJECT_ID, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY,
-                ca_path=dcs.ca_file, instance_ids=[INSTANCE], max_sessions=10, idle_longer_than=3600, debounce=2,
-                jitter=0)
-    source = dcs_sessions.build(args)
+    source = dcs_sessions.build(dcs_args(dcs))
     queue = asyncio.Queue()
-    client, events = polls(source, 3, queue)
+    events = polls(source, 3, queue)
     assert [event['type'] for event in events] == ['started']
     event = events[0]
     assert (event['condition'], event['instance_id'], event['node_id']) == (
@@ -253,10 +362,68 @@ def test_dcs_node_above_the_threshold_gives_one_event_then_clears_after_the_idle
     # What the example rulebook does: kill the idle sessions of that node.
     out = run_module('dcs_sessions', dcs.args(node_id=event['node_id'], idle_longer_than=3600))
     assert not out.failed and len(out.result['killed']) == 8, out
-    client, events = polls(source, 2, queue, client)
-    client.close()
-    assert [(event['type'], event['detail']['sessions']) for event in events] == [('cleared', 12)]
+    assert polls(source, 1, queue) == []  # debounce 2
+    events = polls(source, 1, queue)
+    stop(source)
+    assert [(event['type'], event['detail']['sessions'], event['current']) for event in events] == [
+        ('cleared', 12, dict(sessions=4))]
     assert DEMO_SECRET_KEY not in json.dumps(events)
+
+
+def test_dcs_iam_token_obtained_at_run_time_is_masked_in_error_events(dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
+    args = dcs_args(dcs, iam_username=IAM_USER, iam_password=IAM_PASSWORD, domain_name=IAM_DOMAIN,
+                    iam_endpoint=dcs.server.root, error_threshold=1, retries=0)
+    del args['access_key'], args['secret_key']
+    source = dcs_sessions.build(args)
+    assert polls(source, 1) == []
+    token = next(iter(dcs.sim.tokens))
+    dcs.sim.add_fault(path='/logical-nodes$', status=500, count=1,
+                      body={'error_code': 'DCS.5000', 'error_msg': 'internal error for token %s' % token})
+    events = polls(source, 1)
+    stop(source)
+    assert [event['type'] for event in events] == ['error'] and 'DCS.5000' in events[0]['message']
+    assert token not in json.dumps(events) and IAM_PASSWORD not in json.dumps(events)
+
+
+def test_dcs_cancel_during_a_scan_wait_stops_the_worker_at_once(dcs):
+    dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
+    dcs.sim.scan_duration = 30.0
+    source = dcs_sessions.build(dcs_args(dcs, scan_timeout=60))
+    closed = record_closes(source)
+
+    async def scenario():
+        task = asyncio.create_task(source.run(asyncio.Queue()))
+        while not dcs.sim.logged('POST', path='/clients$'):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # waiting for the scan job
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    started = time.monotonic()
+    source.executor.shutdown(wait=True)
+    assert time.monotonic() - started < 2  # the scan wait ended with the stop, not after 30 s
+    assert closed == [True]
+    assert dcs.sim.logged('GET', path='/clients$') == []  # no session list read after the stop
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(instance_ids=[]), 'instance_ids must name at least one'),
+    (dict(instance_ids=['.']), 'instance_ids must be an id'),
+    (dict(endpoint='https://u:pw-in-url@dcs.example.com'), 'endpoint'),
+    (dict(secret_key=None), 'access_key'),
+    (dict(scan_timeout=0), 'scan_timeout'),
+])
+def test_dcs_bad_arguments_fail_before_any_request(dcs, monkeypatch, args, message):
+    for name in ('HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_DCS_ENDPOINT'):
+        monkeypatch.delenv(name, raising=False)
+    given = dcs_args(dcs, **args)
+    with pytest.raises(SourceError, match=message) as refused:
+        dcs_sessions.build({key: value for key, value in given.items() if value is not None})
+    assert 'pw-in-url' not in str(refused.value)
+    assert dcs.sim.logged() == []
 
 
 # --- ArcGIS: notebooks running too long --------------------------------------------------------------------------
@@ -269,28 +436,22 @@ def test_notebook_running_too_long_gives_one_event_then_clears_when_terminated(a
     source = notebook_deployments.build(dict(url=arcgis.url, username='admin', password=password,
                                              ca_path=arcgis.ca_file, max_age_minutes=480, owner='gis_joe',
                                              debounce=1, jitter=0))
-    queue = asyncio.Queue()
-    client, events = polls(source, 3, queue)
+    events = polls(source, 3)
     assert [(event['type'], event['deployment_id']) for event in events] == [('started', old['id'])]
     assert events[0]['detail']['owner'] == 'gis_joe' and events[0]['detail']['age_minutes'] >= 600
     out = run_module('notebook_deployment', arcgis.args(deployment_ids=[old['id']], state='absent'))
     assert not out.failed, out
-    client, events = polls(source, 2, queue, client)
-    client.close()
-    assert [(event['type'], event['deployment_id']) for event in events] == [('cleared', old['id'])]
-    tokens = list(arcgis.sim.tokens)
-    text = json.dumps(events)
-    assert password not in text and all(token not in text for token in tokens)
+    events = polls(source, 2)
+    assert [(event['type'], event['deployment_id'], event['current']) for event in events] == [
+        ('cleared', old['id'], None)]
     assert len(arcgis.sim.logged(path='generateToken')) == 1  # one token for the source's polls
-
-
-def test_an_unexpected_error_is_an_error_event_with_every_secret_masked(ece):
-    source = ece_stateless_health.build(ece_args(ece, error_threshold=1))
-
-    def poll(_client):
-        raise RuntimeError('library bug quoting its header: ApiKey %s' % API_KEY)
-    source.poll = poll
-    client, events = polls(source, 2, asyncio.Queue())
-    assert client is None
-    assert [event['type'] for event in events] == ['error']
-    assert 'RuntimeError: library bug' in events[0]['message'] and API_KEY not in json.dumps(events)
+    # The token generated at run time, echoed by a failing server, is masked.
+    token = next(iter(arcgis.sim.tokens))
+    arcgis.sim.add_fault(path='/admin/notebooks/deployments', status=500, count=1,
+                         body={'error': {'code': 500, 'message': 'token %s rejected' % token, 'details': []}})
+    source.params['error_threshold'] = 1
+    events = polls(source, 1)
+    stop(source)
+    assert [event['type'] for event in events] == ['error'] and 'rejected' in events[0]['message']
+    text = json.dumps(events)
+    assert password not in text and token not in text

@@ -17,7 +17,12 @@ description:
     consecutive polls, one of type C(cleared) when it has been at or below it for O(debounce) consecutive polls.
   - After O(error_threshold) failed polls in a row, one event of type C(error); one of type C(recovered) when
     polling works again. Failed polls back off exponentially up to O(backoff_max) seconds, and the next poll
-    authenticates again (a new IAM token).
+    authenticates again (a new IAM token). An instance that cannot be read does not blind the source to the
+    others - its nodes keep their state, and after O(error_threshold) failed polls of it one event of type
+    C(error) names it (C(instance_id)).
+  - A cleared event has C(current) (C(sessions) now, or null when the node is no longer listed).
+  - Bad arguments (unknown options, dot ids, bad endpoints, incomplete credentials, a missing O(ca_path)) fail
+    the source before any request. Stopping the source interrupts a scan wait.
   - Every event has C(source), C(type), C(condition) (V(sessions_above_threshold)), C(instance_id), C(node_id),
     C(polls) and C(detail) (C(sessions), C(max_sessions), and C(idle) - the sessions idle longer than
     O(idle_longer_than) seconds, which a rule can kill with M(platform_ops.admin.dcs_sessions)). No secret appears
@@ -46,8 +51,9 @@ options:
     description: Region (C(HUAWEICLOUD_SDK_REGION)); or O(endpoint).
     type: str
   project_id:
-    description: Project ID (C(HUAWEICLOUD_SDK_PROJECT_ID)).
+    description: Project ID (or C(HUAWEICLOUD_SDK_PROJECT_ID)).
     type: str
+    required: true
   access_key:
     description: Access key (C(HUAWEICLOUD_SDK_AK)); or the IAM options.
     type: str
@@ -92,7 +98,8 @@ options:
     type: float
     default: 300
   jitter:
-    description: Each wait is spread by up to this fraction of itself.
+    description: Each wait is shortened by a random part of up to this fraction of itself, so that sources do
+      not poll in step (a wait is never longer than O(interval) or O(backoff_max)).
     type: float
     default: 0.1
   debounce:
@@ -104,9 +111,9 @@ options:
     type: int
     default: 3
   backoff_max:
-    description: Longest wait, in seconds, between failed polls.
+    description: Longest wait, in seconds, between failed polls (they back off exponentially from O(interval)).
+      When not given, the larger of 900 and O(interval).
     type: float
-    default: 900
   max_polls:
     description: Stop after this many polls; V(0) polls until the rulebook stops.
     type: int
@@ -134,6 +141,8 @@ EXAMPLES = r'''
             idle_longer_than: 1800
 '''
 
+import functools
+import logging
 import os
 import sys
 
@@ -149,55 +158,64 @@ def _events():
     return events
 
 
+NAME = 'platform_ops.admin.dcs_sessions'
 SOURCE_SPEC = dict(
     instance_ids=dict(type='list', elements='str', required=True),
     max_sessions=dict(type='int', required=True),
     idle_longer_than=dict(type='int', default=3600),
     scan_timeout=dict(type='float', default=120.0),
     interval=dict(type='float', default=300.0),
-    backoff_max=dict(type='float', default=900.0),
 )
 
 
 def build(args):
-    """The source for ``args``; raises ``SourceError`` before any request when they cannot work."""
+    """The source for ``args``; raises ``SourceError`` before any request when they cannot work (unknown or
+    missing options, bad ids, bad endpoints, incomplete credentials, a missing CA file)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import huawei_dcs
+    from ansible_collections.platform_ops.admin.plugins.module_utils._module import common_problem, require_url
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
-    module = events.SourceModule(huawei_dcs.DCS, SOURCE_SPEC, args)
+    module = events.SourceModule(huawei_dcs.DCS, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
     params = module.params
-    for instance_id in params['instance_ids']:
-        problem = id_problem(instance_id, 'instance_ids')
-        if problem:
-            raise events.SourceError(problem)
+    module.require(events.items_problem(params['instance_ids'], 'instance_ids', id_problem))
     if params['max_sessions'] < 0 or params['idle_longer_than'] < 0:
         raise events.SourceError('max_sessions and idle_longer_than must be 0 or more.')
     if not 0 < params['scan_timeout'] <= 3600:
         raise events.SourceError('scan_timeout must be greater than 0 and at most 3600 seconds, got %s.'
                                  % params['scan_timeout'])
+    # What connecting checks before its first request (with an IAM user, connecting asks IAM for a token).
+    for option in ('endpoint', 'iam_endpoint'):
+        if params[option] is not None:
+            require_url(module, params[option], option, 'https://dcs.ap-southeast-1.myhuaweicloud.com')
+    module.require(huawei_dcs.connection_problem(params))
+    module.require(common_problem(params))
 
-    def connect():
-        return huawei_dcs.dcs_client_from_module(module)
+    def connect(stop):
+        return huawei_dcs.dcs_client_from_module(module, sleep=events.interruptible_sleep(stop))
 
-    def poll(client):
-        crowded = {}
+    def read(client, observation, instance_id):
+        node_ids = client.session_nodes(instance_id)
+        by_node = client.scan_sessions(instance_id, node_ids, params['scan_timeout'])
+        for node_id, sessions in by_node.items():
+            key = (instance_id, node_id)
+            observation.seen[key] = dict(sessions=len(sessions))
+            if len(sessions) > params['max_sessions']:
+                idle = [session for session in sessions
+                        if (huawei_dcs.idle_seconds(session) or 0) > params['idle_longer_than']]
+                observation.conditions[key] = dict(sessions=len(sessions), max_sessions=params['max_sessions'],
+                                                   idle=len(idle), idle_longer_than=params['idle_longer_than'])
+
+    def poll(client, observation):
         for instance_id in params['instance_ids']:
-            node_ids = client.session_nodes(instance_id)
-            by_node = client.scan_sessions(instance_id, node_ids, params['scan_timeout'])
-            for node_id, sessions in by_node.items():
-                if len(sessions) > params['max_sessions']:
-                    idle = [session for session in sessions
-                            if (huawei_dcs.idle_seconds(session) or 0) > params['idle_longer_than']]
-                    crowded[(instance_id, node_id)] = dict(sessions=len(sessions), max_sessions=params['max_sessions'],
-                                                           idle=len(idle), idle_longer_than=params['idle_longer_than'])
-        return crowded
+            observation.attempt(instance_id, functools.partial(read, client, observation, instance_id))
 
     def describe(key):
         return dict(instance_id=key[0], node_id=key[1])
 
-    return events.Source('platform_ops.admin.dcs_sessions', 'sessions_above_threshold', module, connect, poll,
-                         describe)
+    return events.Source(NAME, 'sessions_above_threshold', module, connect, poll, describe,
+                         item_of=lambda key: key[0], describe_item=lambda item: dict(instance_id=item),
+                         backoff_default=900.0)
 
 
 async def main(queue, args):
@@ -206,11 +224,4 @@ async def main(queue, args):
 
 
 if __name__ == '__main__':
-    import asyncio
-    import json
-
-    class _Printer:
-        async def put(self, event):
-            print(json.dumps(event))
-
-    asyncio.run(main(_Printer(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))
+    _events().run_by_hand(main, sys.argv)

@@ -15,10 +15,15 @@ description:
     not in maintenance mode - the rule of the role C(platform_ops.admin.ece_stateless_health). A shut-down or
     stopped resource, or one in maintenance mode, is left alone.
   - Edge-triggered - one event of type C(started) when a resource has been unhealthy for O(debounce) consecutive
-    polls, one of type C(cleared) when it has been healthy (or gone) for O(debounce) consecutive polls, nothing in
-    between.
+    polls, one of type C(cleared) when it has not been (healthy, stopped, in maintenance mode or gone) for
+    O(debounce) consecutive polls, nothing in between. A cleared event has C(current) - the resource's status,
+    state, health and maintenance mode now, or null when it is no longer listed.
+  - A deployment that cannot be read does not blind the source to the others - its resources keep their state,
+    and after O(error_threshold) failed polls of it, one event of type C(error) names it (C(deployment_id)).
   - After O(error_threshold) failed polls in a row, one event of type C(error) with the error's sentence; one of
     type C(recovered) when polling works again. Failed polls back off exponentially up to O(backoff_max) seconds.
+  - Bad arguments (unknown options, dot ids, a bad O(url), no credentials, a missing O(ca_path)) fail the source
+    before any request. Warnings (plain http, O(validate_certs=false)) are logged once.
   - Every event has C(source), C(type), C(condition) (V(unhealthy)), C(deployment_id), C(kind), C(ref_id),
     C(polls) and C(detail) (the resource's status, state, health, unhealthy instances and pending plan). No
     secret appears in an event.
@@ -37,8 +42,9 @@ options:
     choices: [kibana, apm, appsearch, enterprise_search, integrations_server]
     default: [kibana, apm, appsearch, enterprise_search, integrations_server]
   url:
-    description: Base URL of the ECE coordinator (C(ECE_URL)).
+    description: Base URL of the ECE coordinator (or C(ECE_URL)).
     type: str
+    required: true
   api_key:
     description: ECE API key (C(ECE_API_KEY)); or O(username) and O(password).
     type: str
@@ -68,7 +74,8 @@ options:
     type: float
     default: 60
   jitter:
-    description: Each wait is spread by up to this fraction of itself, so that sources do not poll in step.
+    description: Each wait is shortened by a random part of up to this fraction of itself, so that sources do
+      not poll in step (a wait is never longer than O(interval) or O(backoff_max)).
     type: float
     default: 0.1
   debounce:
@@ -80,9 +87,9 @@ options:
     type: int
     default: 3
   backoff_max:
-    description: Longest wait, in seconds, between failed polls.
+    description: Longest wait, in seconds, between failed polls (they back off exponentially from O(interval)).
+      When not given, the larger of 300 and O(interval).
     type: float
-    default: 300
   max_polls:
     description: Stop after this many polls; V(0) polls until the rulebook stops.
     type: int
@@ -111,6 +118,8 @@ EXAMPLES = r'''
             state: restarted
 '''
 
+import functools
+import logging
 import os
 import sys
 
@@ -127,6 +136,7 @@ def _events():
 
 
 KINDS = ['kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server']
+NAME = 'platform_ops.admin.ece_stateless_health'
 SOURCE_SPEC = dict(
     deployment_ids=dict(type='list', elements='str', required=True),
     kinds=dict(type='list', elements='str', choices=KINDS, default=KINDS),
@@ -135,41 +145,50 @@ SOURCE_SPEC = dict(
 
 def build(args):
     """The source for ``args`` (the rulebook's arguments); raises ``SourceError`` before any request when they
-    cannot work."""
+    cannot work (unknown or missing options, bad ids, a bad url, no credentials, a missing CA file)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import ece
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
-    module = events.SourceModule(ece.ECE, SOURCE_SPEC, args)
-    for deployment_id in module.params['deployment_ids']:
-        problem = id_problem(deployment_id, 'deployment_ids')
-        if problem:
-            raise events.SourceError(problem)
-    kinds = module.params['kinds']
+    module = events.SourceModule(ece.ECE, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
+    params = module.params
+    module.require(events.items_problem(params['deployment_ids'], 'deployment_ids', id_problem))
+    module.require(events.items_problem(params['kinds'], 'kinds'))
+    ece.ece_client_from_module(module).close()  # validates the connection options; sends nothing
 
-    def connect():
+    def connect(_stop):
         return ece.ece_client_from_module(module, pool_maxsize=2)
 
-    def poll(client):
-        unhealthy = {}
-        for deployment_id in module.params['deployment_ids']:
-            deployment = client.get_deployment(deployment_id)
-            for kind in kinds:
-                for resource in ece.resources_of(deployment, kind):
-                    summary = ece.summarize(kind, resource)
-                    if is_unhealthy(summary):
-                        unhealthy[(deployment_id, kind, summary['ref_id'])] = detail(summary)
-        return unhealthy
+    def read(client, observation, deployment_id):
+        deployment = client.get_deployment(deployment_id)
+        for kind in params['kinds']:
+            for resource in ece.resources_of(deployment, kind):
+                summary = ece.summarize(kind, resource)
+                key = (deployment_id, kind, summary['ref_id'])
+                observation.seen[key] = current(summary)
+                if is_unhealthy(summary):
+                    observation.conditions[key] = detail(summary)
+
+    def poll(client, observation):
+        for deployment_id in params['deployment_ids']:
+            observation.attempt(deployment_id, functools.partial(read, client, observation, deployment_id))
 
     def describe(key):
         return dict(deployment_id=key[0], kind=key[1], ref_id=key[2])
 
-    return events.Source('platform_ops.admin.ece_stateless_health', 'unhealthy', module, connect, poll, describe)
+    return events.Source(NAME, 'unhealthy', module, connect, poll, describe, item_of=lambda key: key[0],
+                         describe_item=lambda item: dict(deployment_id=item), backoff_default=300.0)
 
 
 def is_unhealthy(summary):
     """The role's rule: not healthy, running (all instances or some), not in maintenance mode."""
     return not summary['healthy'] and not summary['maintenance_mode'] and summary['state'] in ('started', 'mixed')
+
+
+def current(summary):
+    """What a cleared event says of the resource now."""
+    return dict(status=summary['status'], state=summary['state'], healthy=summary['healthy'],
+                maintenance_mode=summary['maintenance_mode'])
 
 
 def detail(summary):
@@ -188,11 +207,4 @@ async def main(queue, args):
 
 
 if __name__ == '__main__':
-    import asyncio
-    import json
-
-    class _Printer:
-        async def put(self, event):
-            print(json.dumps(event))
-
-    asyncio.run(main(_Printer(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))
+    _events().run_by_hand(main, sys.argv)

@@ -17,7 +17,10 @@ description:
     polling works again. Failed polls back off exponentially up to O(backoff_max) seconds, and the next poll
     generates a token again when it uses O(username) and O(password).
   - Every event has C(source), C(type), C(condition) (V(running_too_long)), C(deployment_id), C(polls) and
-    C(detail) (C(owner), C(age_minutes), C(date_created), C(runtime)). No secret appears in an event.
+    C(detail) (C(owner), C(age_minutes), C(date_created), C(runtime)); a cleared event has C(current) (null when
+    the deployment is no longer listed). No secret appears in an event.
+  - Bad arguments (unknown options, a bad O(url), no credentials, a missing O(ca_path)) fail the source before
+    any request.
   - Connection options are those of M(platform_ops.admin.notebook_deployment), with the same C(ARCGIS_*)
     environment fallbacks (what the collection's EDA credential types inject).
 options:
@@ -29,8 +32,9 @@ options:
     description: Only the deployments of this user (an empty string means everyone's).
     type: str
   url:
-    description: Base URL with the web adaptor context (C(ARCGIS_URL)).
+    description: Base URL with the web adaptor context (or C(ARCGIS_URL)).
     type: str
+    required: true
   username:
     description: Administrator (C(ARCGIS_USERNAME)); or O(token).
     type: str
@@ -63,7 +67,8 @@ options:
     type: float
     default: 300
   jitter:
-    description: Each wait is spread by up to this fraction of itself.
+    description: Each wait is shortened by a random part of up to this fraction of itself, so that sources do
+      not poll in step (a wait is never longer than O(interval) or O(backoff_max)).
     type: float
     default: 0.1
   debounce:
@@ -75,9 +80,9 @@ options:
     type: int
     default: 3
   backoff_max:
-    description: Longest wait, in seconds, between failed polls.
+    description: Longest wait, in seconds, between failed polls (they back off exponentially from O(interval)).
+      When not given, the larger of 900 and O(interval).
     type: float
-    default: 900
   max_polls:
     description: Stop after this many polls; V(0) polls until the rulebook stops.
     type: int
@@ -102,6 +107,7 @@ EXAMPLES = r'''
             state: absent
 '''
 
+import logging
 import os
 import sys
 
@@ -117,41 +123,44 @@ def _events():
     return events
 
 
+NAME = 'platform_ops.admin.notebook_deployments'
 SOURCE_SPEC = dict(
     max_age_minutes=dict(type='int', required=True),
     owner=dict(type='str'),
     interval=dict(type='float', default=300.0),
-    backoff_max=dict(type='float', default=900.0),
 )
 
 
 def build(args):
-    """The source for ``args``; raises ``SourceError`` before any request when they cannot work."""
+    """The source for ``args``; raises ``SourceError`` before any request when they cannot work (unknown or
+    missing options, a bad url, no credentials, a missing CA file)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import arcgis
 
-    module = events.SourceModule(arcgis.ARCGIS, SOURCE_SPEC, args)
+    module = events.SourceModule(arcgis.ARCGIS, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
     params = module.params
     if params['max_age_minutes'] < 0:
         raise events.SourceError('max_age_minutes must be 0 or more, got %d.' % params['max_age_minutes'])
+    owner = params['owner'] or None
+    arcgis.arcgis_client_from_module(module).close()  # validates the connection options; sends nothing
 
-    def connect():
+    def connect(_stop):
         return arcgis.arcgis_client_from_module(module, pool_maxsize=2)
 
-    def poll(client):
-        overdue = {}
-        for entry in arcgis.select_deployments(client.list_deployments(), owner=params['owner'] or None,
-                                               older_than_minutes=params['max_age_minutes']):
-            overdue[entry['id']] = dict(owner=entry.get('username'),
-                                        age_minutes=int(arcgis.deployment_age_minutes(entry)),
-                                        date_created=entry.get('dateCreated'), runtime=entry.get('notebookRuntimeName'))
-        return overdue
+    def poll(client, observation):
+        listed = client.list_deployments()
+        for entry in listed:
+            if owner is None or entry.get('username') == owner:
+                observation.seen[entry['id']] = dict(owner=entry.get('username'))
+        for entry in arcgis.select_deployments(listed, owner=owner, older_than_minutes=params['max_age_minutes']):
+            observation.conditions[entry['id']] = dict(
+                owner=entry.get('username'), age_minutes=int(arcgis.deployment_age_minutes(entry)),
+                date_created=entry.get('dateCreated'), runtime=entry.get('notebookRuntimeName'))
 
     def describe(key):
         return dict(deployment_id=key)
 
-    return events.Source('platform_ops.admin.notebook_deployments', 'running_too_long', module, connect, poll,
-                         describe)
+    return events.Source(NAME, 'running_too_long', module, connect, poll, describe, backoff_default=900.0)
 
 
 async def main(queue, args):
@@ -160,11 +169,4 @@ async def main(queue, args):
 
 
 if __name__ == '__main__':
-    import asyncio
-    import json
-
-    class _Printer:
-        async def put(self, event):
-            print(json.dumps(event))
-
-    asyncio.run(main(_Printer(), json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}))
+    _events().run_by_hand(main, sys.argv)

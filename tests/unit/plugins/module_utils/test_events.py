@@ -57,3 +57,15 @@ GOOD = dict(interval=60.0, jitter=0.1, debounce=2, error_threshold=3, backoff_ma
 def test_engine_problems(change, fragment):
     assert engine_problem(GOOD) is None
     assert fragment in engine_problem(dict(GOOD, **change))
+
+
+def test_backoff_max_may_be_left_out():
+    assert engine_problem(dict(GOOD, backoff_max=None, interval=3600)) is None
+
+
+def test_a_key_that_could_not_be_looked_at_keeps_its_state():
+    edges = Edges(1)
+    edges.update({'a': {}})
+    assert edges.update({}, unknown=lambda key: key == 'a') == []
+    assert edges.active == ['a']
+    assert [kind for kind, *_rest in edges.update({})] == ['cleared']
