@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import FAST_ONLY, ROOT
 from dcs_support import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
 from ece_support import API_KEY, DEPLOYMENT, ece, ece_server  # pylint: disable=unused-import
 
@@ -27,6 +27,8 @@ INTERVAL = 1.0
 
 @pytest.fixture
 def rulebook_venv():
+    if FAST_ONLY:
+        pytest.skip('runs ansible-rulebook: part of the main suite, not of the ansible-core matrix')
     venv = os.environ.get('PLATFORM_OPS_RULEBOOK_VENV')
     if not venv:
         if os.environ.get('CI'):
