@@ -436,8 +436,9 @@ def request_token(http, iam_endpoint, params):
     return token
 
 
-def dcs_client_from_module(module, sleep=time.sleep):
-    """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient``."""
+def dcs_http_from_module(module):
+    """Validate the connection options and build the ``HttpClient`` for the DCS endpoint, not yet authenticated (no
+    request is sent); returns it with the IAM endpoint."""
     params = module.params
     for option in ('endpoint', 'iam_endpoint'):
         if params[option] is not None:
@@ -455,7 +456,13 @@ def dcs_client_from_module(module, sleep=time.sleep):
         warn_plain_http(module, iam_endpoint, 'iam_endpoint', 'the IAM password')
         warn_plain_http(module, endpoint, 'endpoint', 'the IAM token')
     secrets = [params['secret_key'], params['security_token'], params['iam_password']]
-    http = http_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body)
+    return http_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body), iam_endpoint
+
+
+def dcs_client_from_module(module, sleep=time.sleep):
+    """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient``."""
+    params = module.params
+    http, iam_endpoint = dcs_http_from_module(module)
     project_id = params['project_id'].strip()
     if params['access_key']:
         http.session.auth = SdkHmacSha256Auth(params['access_key'], params['secret_key'], project_id=project_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,13 @@ class Run:
     @property
     def output(self):
         return self.stdout + self.stderr
+
+
+def recap(run):
+    """The play recap of localhost in a playbook run: ``ok``, ``changed`` and ``failed`` task counts."""
+    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', run.stdout)
+    assert match, run.output
+    return dict(ok=int(match.group(1)), changed=int(match.group(2)), failed=int(match.group(3)))
 
 
 # The ansible-core matrix (`make matrix`) runs the fast part of the suite only: tests whose modules run in

@@ -66,6 +66,15 @@ class ServedECE(Served):
     def writes(self):
         return [(entry['method'], entry['path'].split('/', 5)[-1]) for entry in self.sim.writes()]
 
+    def set_instances(self, kind, deployment_id=DEPLOYMENT, **fields):
+        """Set ``fields`` (``healthy``, ``maintenance``, ``running``) on every instance of the main resource of
+        ``kind``; returns the instances."""
+        with self.sim.lock:
+            instances = self.sim.resource(deployment_id, kind, 'main-' + kind)['instances']
+            for instance in instances:
+                instance.update(fields)
+            return [dict(instance) for instance in instances]
+
 
 def _spec_report(_server):
     """What the spec checks covered, in tests/output/ece-spec-report.json (one file per pytest-xdist worker)."""

@@ -7,19 +7,12 @@ check mode writes nothing, the first run offboards, the second run changes nothi
 from __future__ import annotations
 
 import os
-import re
 
-from conftest import ROOT
+from conftest import ROOT, recap
 
 from arcgis_helpers import TOKEN
 
 PLAYBOOK = os.path.join(ROOT, 'demo', 'arcgis.yml')
-
-
-def recap(run):
-    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', run.stdout)
-    assert match, run.output
-    return {'ok': int(match.group(1)), 'changed': int(match.group(2)), 'failed': int(match.group(3))}
 
 
 def test_demo_check_mode_then_first_run_then_nothing_to_do(ansible, arcgis):

@@ -24,17 +24,18 @@ from modrun import run_module
 from simulators.huawei_dcs import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, IAM_DOMAIN, IAM_PASSWORD, IAM_USER
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TYPES = os.path.join(ROOT, 'extensions', 'awx', 'credential_types')
 JINJA = SandboxedEnvironment()
 
 
-def load(name):
-    with open(os.path.join(TYPES, name + '.yml'), encoding='utf-8') as handle:
+def load(name, system='awx'):
+    """A credential type shipped for ``system`` (``awx``, or ``eda`` for Event-Driven Ansible)."""
+    with open(os.path.join(ROOT, 'extensions', system, 'credential_types', name + '.yml'), encoding='utf-8') as handle:
         return yaml.safe_load(handle)
 
 
-def render(credential_type, given, tmp_path):
-    """The environment AWX gives a job for a credential of this type with the inputs ``given``."""
+def render(credential_type, given, tmp_path, files='tower'):
+    """The environment AWX gives a job for a credential of this type with the inputs ``given`` (EDA gives an
+    activation the same, with the injected files named by ``eda.filename`` instead: ``files='eda'``)."""
     inputs = {}
     for field in credential_type['inputs']['fields']:
         default = field.get('default', False if field['type'] == 'boolean' else '')
@@ -42,10 +43,11 @@ def render(credential_type, given, tmp_path):
     filenames = {}
     for key, template in credential_type['injectors'].get('file', {}).items():
         name = key.split('.', 1)[1]
-        path = tmp_path / ('awx-%s' % name)
+        path = tmp_path / ('%s-%s' % (files, name))
         path.write_text(JINJA.from_string(template).render(**inputs), encoding='utf-8')
         filenames[name] = str(path)
-    context = dict(inputs, tower=dict(filename=filenames))
+    context = dict(inputs)
+    context[files] = dict(filename=filenames)
     return {key: JINJA.from_string(template).render(**context)
             for key, template in credential_type['injectors']['env'].items()}
 

@@ -15,7 +15,7 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT, simulator_fixtures
+from conftest import ROOT, recap, simulator_fixtures
 from simulators.awx import ADMIN_PASSWORD, ADMIN_USER, AWXSimulator
 
 awx_server, awx = simulator_fixtures('awx', AWXSimulator)
@@ -42,11 +42,9 @@ def definition(name):
         return yaml.safe_load(handle)
 
 
-def recap(run):
-    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', run.stdout)
-    assert match, run.output
-    return dict(ok=int(match.group(1)), changed=int(match.group(2)), failed=int(match.group(3)),
-                items=len(re.findall(r'^changed: \[localhost\] => \(item=', run.stdout, re.M)))
+def changed_items(run):
+    """How many loop items the run reported changed (the role's one task loops over the types)."""
+    return len(re.findall(r'^changed: \[localhost\] => \(item=', run.stdout, re.M))
 
 
 class Runner:
@@ -84,7 +82,7 @@ def registered(awx):
 
 def test_registers_every_type_as_shipped_then_changes_nothing(runner, awx):
     first = runner.run()
-    assert recap(first)['failed'] == 0 and recap(first)['items'] == len(NAMES), first.output
+    assert recap(first)['failed'] == 0 and changed_items(first) == len(NAMES), first.output
     types = registered(awx)
     assert len(types) == len(NAMES) == 5
     for name in NAMES:
@@ -100,12 +98,12 @@ def test_registers_every_type_as_shipped_then_changes_nothing(runner, awx):
 
 
 def test_a_type_edited_by_hand_is_put_back(runner, awx):
-    assert recap(runner.run())['items'] == len(NAMES)
+    assert changed_items(runner.run()) == len(NAMES)
     edited = registered(awx)[definition('ece_api_key')['name']]
     edited['injectors']['env']['ECE_API_KEY'] = '{{ url }}'
     awx.sim.clear_log()
     third = runner.run()
-    assert recap(third)['items'] == 1, third.output
+    assert changed_items(third) == 1, third.output
     assert [entry['path'] for entry in awx.sim.writes()] == [edited['url']]
     assert registered(awx)[edited['name']]['injectors'] == definition('ece_api_key')['injectors']
 
@@ -114,7 +112,7 @@ def test_user_and_password_work_and_stay_out_of_the_output_at_vvvv(runner, awx):
     run = runner.run(role_vars=dict(awx_credential_types_names=['arcgis']),
                      defaults=dict(controller_oauthtoken=None, controller_username=ADMIN_USER,
                                    controller_password=ADMIN_PASSWORD), verbosity=4)
-    assert recap(run)['failed'] == 0 and recap(run)['items'] == 1, run.output
+    assert recap(run)['failed'] == 0 and changed_items(run) == 1, run.output
     assert list(registered(awx)) == [definition('arcgis')['name']]
     basic = base64.b64encode(('%s:%s' % (ADMIN_USER, ADMIN_PASSWORD)).encode()).decode()
     assert ADMIN_PASSWORD not in run.output and basic not in run.output
@@ -144,3 +142,11 @@ def test_an_unknown_type_fails_before_any_request(runner, awx):
     run = runner.run(role_vars=dict(awx_credential_types_names=['arcgis', 'vault']))
     assert run.rc != 0 and 'vault' in run.output, run.output
     assert awx.sim.logged() == []
+
+
+def test_the_role_accepts_exactly_the_shipped_types():
+    with open(os.path.join(ROOT, 'roles', 'awx_credential_types', 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
+        options = yaml.safe_load(handle)['argument_specs']['main']['options']['awx_credential_types_names']
+    with open(os.path.join(ROOT, 'roles', 'awx_credential_types', 'defaults', 'main.yml'), encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)['awx_credential_types_names']
+    assert sorted(options['choices']) == sorted(options['default']) == sorted(defaults) == NAMES

@@ -14,8 +14,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
-from jinja2.sandbox import SandboxedEnvironment
 
 from ansible_collections.platform_ops.admin.extensions.eda.plugins.event_source import (
     dcs_sessions,
@@ -26,29 +24,20 @@ from conftest import ROOT, arcgis, arcgis_server  # pylint: disable=unused-impor
 from dcs_support import INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
 from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER
+from test_awx_credential_types import load as load_type
+from test_awx_credential_types import render as render_type
 
 TYPES = os.path.join(ROOT, 'extensions', 'eda', 'credential_types')
 VARIABLES = ('ARCGIS_', 'ECE_', 'HUAWEICLOUD_')
-JINJA = SandboxedEnvironment()
 
 
 def load(name):
-    with open(os.path.join(TYPES, name + '.yml'), encoding='utf-8') as handle:
-        return yaml.safe_load(handle)
+    return load_type(name, system='eda')
 
 
 def render(credential_type, given, tmp_path):
     """The environment EDA gives an activation for a credential of this type with the inputs ``given``."""
-    inputs = {field['id']: given.get(field['id'], field.get('default', False if field['type'] == 'boolean' else ''))
-              for field in credential_type['inputs']['fields']}
-    filenames = {}
-    for key, template in credential_type['injectors'].get('file', {}).items():
-        path = tmp_path / ('eda-%s' % key.split('.', 1)[1])
-        path.write_text(JINJA.from_string(template).render(**inputs), encoding='utf-8')
-        filenames[key.split('.', 1)[1]] = str(path)
-    context = dict(inputs, eda=dict(filename=filenames))
-    return {key: JINJA.from_string(template).render(**context)
-            for key, template in credential_type['injectors']['env'].items()}
+    return render_type(credential_type, given, tmp_path, files='eda')
 
 
 @pytest.fixture

@@ -37,17 +37,6 @@ def rulebook_venv():
     return venv
 
 
-def set_kibana_health(ece, healthy):
-    with ece.sim.lock:
-        for instance in ece.sim.resource(DEPLOYMENT, 'kibana', 'main-kibana')['instances']:
-            instance['healthy'] = healthy
-
-
-def kibana_healthy(ece):
-    with ece.sim.lock:
-        return all(instance['healthy'] for instance in ece.sim.resource(DEPLOYMENT, 'kibana', 'main-kibana')['instances'])
-
-
 class Rulebook:
     """ansible-rulebook running an example rulebook with the given variables and environment."""
 
@@ -94,14 +83,14 @@ class Rulebook:
 
 
 def test_unhealthy_kibana_one_event_one_restart_then_one_clear(ansible, ece, rulebook_venv, tmp_path):
-    set_kibana_health(ece, True)
+    ece.set_instances('kibana', healthy=True)
     ece.sim.configure(plan_duration=0.5, instance_delay=0.2)
     variables = dict(ece_deployment_ids='[%s]' % DEPLOYMENT, ece_poll_interval=INTERVAL, ece_max_polls=14)
     # What the EDA credential type "Elastic Cloud Enterprise API key (platform_ops.admin)" injects.
     env = dict(ECE_URL=ece.url, ECE_API_KEY=API_KEY, ECE_CA_PATH=ece.ca_file)
     with Rulebook(ansible, rulebook_venv, tmp_path, 'ece_restart_unhealthy.yml', variables, env) as rulebook:
         rulebook.wait_for(lambda: len(ece.sim.logged('GET')) >= 2)  # two healthy polls
-        set_kibana_health(ece, False)
+        ece.set_instances('kibana', healthy=False)
         turned, turned_at = time.monotonic(), time.time()
         rulebook.wait_for(lambda: ece.sim.logged('POST', path='/_restart$'))
         restart_after = time.monotonic() - turned
@@ -110,7 +99,7 @@ def test_unhealthy_kibana_one_event_one_restart_then_one_clear(ansible, ece, rul
     restarts = ece.sim.logged('POST', path='/_restart$')
     assert [entry['path'] for entry in restarts] == [
         '/api/v1/deployments/%s/kibana/main-kibana/_restart' % DEPLOYMENT], text  # one restart, of that Kibana
-    assert kibana_healthy(ece)  # the restart cured it
+    assert all(instance['healthy'] for instance in ece.set_instances('kibana'))  # the restart cured it
     # The event comes from the second poll that sees Kibana unhealthy (debounce 2).
     # ansible-rulebook stamps each event as it receives it (meta.received_at, UTC).
     started = text[:text.index("'type': 'started'")]

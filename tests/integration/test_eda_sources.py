@@ -28,8 +28,6 @@ from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
 from modrun import run_module
 
-KIBANA = ('kibana', 'main-kibana')
-
 
 def drain(queue):
     events = []
@@ -53,12 +51,6 @@ def stop(source):
     source.close()
     if source.executor is not None:
         source.executor.shutdown(wait=True)
-
-
-def set_kibana_health(ece, healthy):
-    with ece.sim.lock:
-        for instance in ece.sim.resource(DEPLOYMENT, *KIBANA)['instances']:
-            instance['healthy'] = healthy
 
 
 def ece_args(ece, **extra):
@@ -93,11 +85,11 @@ def record_closes(source):
 
 
 def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
-    set_kibana_health(ece, True)
+    ece.set_instances('kibana', healthy=True)
     source = ece_stateless_health.build(ece_args(ece, debounce=2))
     queue = asyncio.Queue()
     assert polls(source, 2, queue) == []  # healthy; APM is stopped in the simulator's story, which is not "unhealthy"
-    set_kibana_health(ece, False)
+    ece.set_instances('kibana', healthy=False)
     assert polls(source, 1, queue) == []  # one poll is not enough: debounce 2
     events = polls(source, 4, queue)
     assert [event['type'] for event in events] == ['started']
@@ -106,7 +98,7 @@ def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
         'platform_ops.admin.ece_stateless_health', 'unhealthy', DEPLOYMENT, 'kibana', 'main-kibana')
     assert event['polls'] == 2 and event['detail']['state'] == 'started' and event['detail']['healthy'] is False
     assert len(event['detail']['unhealthy_instances']) == 2
-    set_kibana_health(ece, True)
+    ece.set_instances('kibana', healthy=True)
     assert polls(source, 1, queue) == []
     events = polls(source, 3, queue)
     assert [(event['type'], event['kind']) for event in events] == [('cleared', 'kibana')]
@@ -122,25 +114,23 @@ def test_ece_a_flapping_resource_below_the_debounce_gives_no_event(ece):
     source = ece_stateless_health.build(ece_args(ece, debounce=3))
     queue = asyncio.Queue()
     for healthy in (False, False, True, False, True, False, False, True):
-        set_kibana_health(ece, healthy)
+        ece.set_instances('kibana', healthy=healthy)
         assert polls(source, 1, queue) == []
     stop(source)
 
 
 def test_ece_maintenance_mode_clears_and_says_so(ece):
-    set_kibana_health(ece, False)
+    ece.set_instances('kibana', healthy=False)
     source = ece_stateless_health.build(ece_args(ece, debounce=1))
     assert [event['type'] for event in polls(source, 2)] == ['started']
-    with ece.sim.lock:
-        for instance in ece.sim.resource(DEPLOYMENT, *KIBANA)['instances']:
-            instance['maintenance'] = True
+    ece.set_instances('kibana', maintenance=True)
     events = polls(source, 2)
     stop(source)
     assert [(event['type'], event['current']['maintenance_mode']) for event in events] == [('cleared', True)]
 
 
 def test_ece_event_within_two_poll_intervals_with_jitter_then_cancel_stops_polling(ece):
-    set_kibana_health(ece, True)
+    ece.set_instances('kibana', healthy=True)
     interval = 0.3
     source = ece_stateless_health.build(ece_args(ece, interval=interval, debounce=2, kinds=['kibana'], jitter=0.5))
     closed = record_closes(source)
@@ -150,7 +140,7 @@ def test_ece_event_within_two_poll_intervals_with_jitter_then_cancel_stops_polli
         task = asyncio.create_task(source.run(queue))
         await asyncio.sleep(interval * 1.5)
         assert queue.empty()
-        set_kibana_health(ece, False)
+        ece.set_instances('kibana', healthy=False)
         turned = time.monotonic()
         event = await asyncio.wait_for(queue.get(), timeout=5 * interval)
         took = time.monotonic() - turned
@@ -225,19 +215,16 @@ def test_ece_errors_give_one_error_event_then_one_recovered_and_no_secret(ece):
 def test_one_deployment_that_fails_does_not_blind_the_source_to_the_others(ece):
     other = 'f0e1d2c3b4a5968778695a4b3c2d1e0f'
     ece.sim.add_deployment(other, 'other')
-    with ece.sim.lock:
-        for instance in ece.sim.resource(other, *KIBANA)['instances']:
-            instance['healthy'] = False
+    ece.set_instances('kibana', deployment_id=other, healthy=False)
     source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, other], debounce=2,
                                                  error_threshold=2, kinds=['kibana']))
-    set_kibana_health(ece, False)
+    ece.set_instances('kibana', healthy=False)
     events = polls(source, 2)
     assert sorted(event['deployment_id'] for event in events if event['type'] == 'started') == sorted([DEPLOYMENT, other])
     # The first deployment disappears (404); its Kibana keeps its state, the other one clears on its own.
     with ece.sim.lock:
         del ece.sim.deployments[DEPLOYMENT]
-        for instance in ece.sim.resource(other, *KIBANA)['instances']:
-            instance['healthy'] = True
+    ece.set_instances('kibana', deployment_id=other, healthy=True)
     events = polls(source, 3)
     assert [(event['type'], event.get('deployment_id')) for event in events] == [
         ('error', DEPLOYMENT), ('cleared', other)], events
@@ -338,7 +325,7 @@ def test_credentials_come_from_the_environment(ece, monkeypatch):
     monkeypatch.setenv('ECE_URL', ece.url)
     monkeypatch.setenv('ECE_API_KEY', API_KEY)
     monkeypatch.setenv('ECE_CA_PATH', ece.ca_file)
-    set_kibana_health(ece, False)
+    ece.set_instances('kibana', healthy=False)
     source = ece_stateless_health.build(dict(deployment_ids=[DEPLOYMENT], debounce=1))
     events = polls(source, 1)
     stop(source)

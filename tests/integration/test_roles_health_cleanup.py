@@ -7,19 +7,13 @@ the connection in module_defaults, twice: the second run changes nothing."""
 from __future__ import annotations
 
 import json
-import re
 
+from conftest import recap
 from dcs_support import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
 from ece_support import API_KEY, DEPLOYMENT, ece, ece_server  # pylint: disable=unused-import
 
 OTHER = 'b2c3d4e5-0000-4000-8000-000000000002'
 FIRST = 'a1b2c3d4-0000-4000-8000-000000000001'
-
-
-def recap(run):
-    match = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', run.stdout)
-    assert match, run.output
-    return dict(ok=int(match.group(1)), changed=int(match.group(2)), failed=int(match.group(3)))
 
 
 def write_play(tmp_path, name, group, defaults, role, role_vars):

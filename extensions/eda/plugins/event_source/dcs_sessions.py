@@ -173,7 +173,6 @@ def build(args):
     missing options, bad ids, bad endpoints, incomplete credentials, a missing CA file)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import huawei_dcs
-    from ansible_collections.platform_ops.admin.plugins.module_utils._module import common_problem, require_url
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
     module = events.SourceModule(huawei_dcs.DCS, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
@@ -184,12 +183,8 @@ def build(args):
     if not 0 < params['scan_timeout'] <= 3600:
         raise events.SourceError('scan_timeout must be greater than 0 and at most 3600 seconds, got %s.'
                                  % params['scan_timeout'])
-    # What connecting checks before its first request (with an IAM user, connecting asks IAM for a token).
-    for option in ('endpoint', 'iam_endpoint'):
-        if params[option] is not None:
-            require_url(module, params[option], option, 'https://dcs.ap-southeast-1.myhuaweicloud.com')
-    module.require(huawei_dcs.connection_problem(params))
-    module.require(common_problem(params))
+    # The checks of connecting, without its first request (with an IAM user, connecting asks IAM for a token).
+    huawei_dcs.dcs_http_from_module(module)[0].close()
 
     def connect(stop):
         return huawei_dcs.dcs_client_from_module(module, sleep=events.interruptible_sleep(stop))
