@@ -146,13 +146,20 @@ class Observation:
         self.conditions = {}
         self.seen = {}
         self.failed = {}
+        self.attempted = []
         self.stop = stop or threading.Event()
+
+    @property
+    def nothing_read(self):
+        """Every item the poll tried failed: the poll failed as a whole."""
+        return bool(self.attempted) and len(self.failed) == len(self.attempted)
 
     def attempt(self, item, read):
         """``read()`` one item (a deployment, an instance); an ``ApiError`` is recorded against it, and the poll
         goes on with the other items. Stops when the source is stopped."""
         if self.stop.is_set():
             raise SourceStopped('stopped')
+        self.attempted.append(item)
         try:
             read()
         except ApiError as error:
@@ -291,7 +298,7 @@ class Source:
         except Exception as error:  # pylint: disable=broad-except
             # Whatever else a vendor answer provokes must not end the source: it is reported like an API error.
             return await self._poll_failed(queue, self.redact('Polling failed: %s: %s' % (type(error).__name__, error)))
-        if observation.failed and not observation.conditions and not observation.seen:
+        if observation.nothing_read:
             # Nothing could be read: the poll failed as a whole (and the client is rebuilt).
             return await self._poll_failed(queue, self.redact('; '.join(observation.failed.values())))
         await self._poll_worked(queue)

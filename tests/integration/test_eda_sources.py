@@ -442,3 +442,15 @@ def test_notebook_running_too_long_gives_one_event_then_clears_when_terminated(a
     assert [event['type'] for event in events] == ['error'] and 'rejected' in events[0]['message']
     text = json.dumps(events)
     assert password not in text and token not in text
+
+
+def test_a_failing_deployment_beside_one_with_nothing_to_watch_is_an_item_error(ece):
+    empty = 'a0b1c2d3e4f5061728394a5b6c7d8e9f'
+    ece.sim.add_deployment(empty, 'no stateless resources', kinds={})
+    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[empty, 'gone'], error_threshold=1))
+    events = polls(source, 1)
+    kept = source.client is not None
+    stop(source)
+    # The readable deployment was read: the source worked, one deployment failed.
+    assert [(event['type'], event.get('deployment_id')) for event in events] == [('error', 'gone')], events
+    assert kept
