@@ -23,10 +23,11 @@ description:
   - A cleared event has C(current) (C(sessions) now, or null when the node is no longer listed).
   - Bad arguments (unknown options, dot ids, bad endpoints, incomplete credentials, a missing O(ca_path)) fail
     the source before any request. Stopping the source interrupts a scan wait.
-  - Every event has C(source), C(type), C(condition) (V(sessions_above_threshold)), C(instance_id), C(node_id),
-    C(polls) and C(detail) (C(sessions), C(max_sessions), and C(idle) - the sessions idle longer than
-    O(idle_longer_than) seconds, which a rule can kill with M(platform_ops.admin.dcs_sessions)). No secret appears
-    in an event.
+  - Every event has C(source), C(type) and C(condition) (V(sessions_above_threshold)). C(started) and C(cleared)
+    events add C(instance_id), C(node_id), C(polls) and C(detail) (C(sessions), C(max_sessions), and C(idle) - the
+    sessions idle longer than O(idle_longer_than) seconds, which a rule can kill with
+    M(platform_ops.admin.dcs_sessions)). C(error) and C(recovered) events have C(failures) and C(message) (C(error)
+    only) instead, with C(instance_id) when one instance failed. No secret appears in an event.
   - Connection options are those of M(platform_ops.admin.dcs_sessions), with the same C(HUAWEICLOUD_*)
     environment fallbacks (what the collection's EDA credential types inject).
 options:

@@ -16,9 +16,10 @@ description:
   - After O(error_threshold) failed polls in a row, one event of type C(error); one of type C(recovered) when
     polling works again. Failed polls back off exponentially up to O(backoff_max) seconds, and the next poll
     generates a token again when it uses O(username) and O(password).
-  - Every event has C(source), C(type), C(condition) (V(running_too_long)), C(deployment_id), C(polls) and
-    C(detail) (C(owner), C(age_minutes), C(date_created), C(runtime)); a cleared event has C(current) (null when
-    the deployment is no longer listed). No secret appears in an event.
+  - Every event has C(source), C(type) and C(condition) (V(running_too_long)). C(started) and C(cleared) events
+    add C(deployment_id), C(polls) and C(detail) (C(owner), C(age_minutes), C(date_created), C(runtime)); a
+    cleared event has C(current) (null when the deployment is no longer listed). C(error) and C(recovered) events
+    have C(failures) and C(message) (C(error) only) instead. No secret appears in an event.
   - Bad arguments (unknown options, a bad O(url), no credentials, a missing O(ca_path)) fail the source before
     any request.
   - Connection options are those of M(platform_ops.admin.notebook_deployment), with the same C(ARCGIS_*)
