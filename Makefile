@@ -69,14 +69,31 @@ EDA := $(CURDIR)/.venv-eda
 $(EDA)/.installed: requirements/eda.txt requirements/eda-constraints.txt requirements/constraints.txt
 	$(call tool_venv,$(EDA),eda)
 
-# Unit, module and integration tests against the simulators, in one pytest run spread over PYTEST_WORKERS
-# processes. Most tests wait (for simulated jobs, plans and subprocesses) far longer than they compute, so the
-# default is three workers per core. Each run keeps its temporary files under .build (runs may overlap).
+# The ansible-core matrix: the releases requires_ansible promises (meta/runtime.yml), each with the Python it needs
+# (ENTRY is core:python), newest first, besides MAIN_CORE, the release of .venv (constraints.txt), which the demo,
+# lint and the tools run. An entry whose Python is not on this machine (on PATH or in pyenv's versions directory:
+# tools/find-python.sh) is skipped with a line that says so.
+MATRIX := 2.21.5:3.13 2.20.10:3.12 2.18.19:3.11 2.17.14:3.11
+MAIN_CORE := $(shell sed -n 's/^ansible-core==//p' requirements/constraints.txt)
+$(foreach entry,$(MATRIX),$(eval PY_$(firstword $(subst :, ,$(entry))) := $(lastword $(subst :, ,$(entry)))))
+NEWEST := $(firstword $(subst :, ,$(firstword $(MATRIX))))
+
+# The whole suite (unit, module and integration tests against the simulators, playbook runs included) runs once,
+# on the newest release this machine has the Python for (SUITE_CORE, in .venv-CORE, kept while its requirements stay
+# the same: tools/matrix-venv.sh), or else on .venv's. Every other release runs the in-process part (make matrix).
+# pytest spreads it over PYTEST_WORKERS processes: most tests wait (for simulated jobs, plans and subprocesses) far
+# longer than they compute, so the default is three workers per core. Each run keeps its temporary files under
+# .build (runs may overlap).
+SUITE_PYTHON := $(shell bash tools/find-python.sh $(PY_$(NEWEST)))
+SUITE_CORE := $(if $(SUITE_PYTHON),$(NEWEST),$(MAIN_CORE))
+SUITE_VENV := $(if $(SUITE_PYTHON),$(CURDIR)/.venv-$(NEWEST),$(CURDIR)/$(VENV))
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
 PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
+PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
 pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed
-	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS) \
-		PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(BIN)/python $(PYTEST) --basetemp=$(BUILD)/pytest-main
+	$(if $(SUITE_PYTHON),bash tools/matrix-venv.sh $(SUITE_VENV) $(SUITE_CORE) $(SUITE_PYTHON) full)
+	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(SUITE_VENV))"
+	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(SUITE_VENV)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-suite
 	$(BIN)/python tools/fault_table.py --check
 
 # Rewrite the Reliability page from the fault suite's last run (tests/output/fault-matrix.json).
@@ -99,30 +116,36 @@ sanity: venv
 	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && \
 		$(SANITY_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
 
-# The ansible-core matrix: the other releases requires_ansible promises (meta/runtime.yml), each with the Python it
-# needs (ENTRY is core:python). Each runs the suite and sanity in its own venv (.venv-CORE, reused while its
-# requirements stay the same). The newest gets the whole suite; the others the in-process part (tests that run
-# ansible-playbook skip there). An entry whose Python is not on this machine (on PATH or in pyenv's versions
-# directory: tools/find-python.sh) is skipped with a line that says so. Fault records go to .build, so the
-# Reliability page stays the main run's.
-MATRIX := 2.21.5:3.13 2.20.10:3.12 2.18.19:3.11 2.17.14:3.11
-MATRIX_FULL := 2.21.5
-matrix: $(foreach entry,$(MATRIX),matrix-$(firstword $(subst :, ,$(entry))))
+# Each other release runs the in-process part of the suite (tests that run ansible-playbook skip there) and sanity,
+# in its own venv; SUITE_CORE runs sanity only (make pytest ran its suite). Fault records go to .build, so the
+# Reliability page stays the whole suite's.
+matrix: matrix-$(MAIN_CORE) $(foreach entry,$(MATRIX),matrix-$(firstword $(subst :, ,$(entry))))
+
+matrix-$(MAIN_CORE): install
+	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),@echo "matrix: ansible-core $(MAIN_CORE) ran the whole suite (make pytest)",\
+		@echo "matrix: ansible-core $(MAIN_CORE) on Python 3.11 ($(BIN)), in-process suite")
+	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$(MAIN_CORE) $(PYTEST_ENV) \
+		PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$(MAIN_CORE).json $(BIN)/python $(PYTEST) \
+		--basetemp=$(BUILD)/pytest-$(MAIN_CORE))
+
+# SUITE_CORE's venv is made by make pytest: its sanity waits for it.
+$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,matrix-$(SUITE_CORE): pytest)
 
 matrix-%: install $(AWX_COLLECTIONS)/.installed
 	@python=$$(bash tools/find-python.sh $(PY_$*)) || { \
 		echo "matrix: ansible-core $* skipped: it needs Python $(PY_$*), which is neither on PATH nor in pyenv's versions directory."; \
 		exit 0; }; \
 	set -e; \
-	bash tools/matrix-venv.sh $(CURDIR)/.venv-$* $* "$$python" $(if $(filter $*,$(MATRIX_FULL)),full,fast); \
-	echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), $(if $(filter $*,$(MATRIX_FULL)),whole suite,in-process suite)"; \
-	$(if $(filter $*,$(MATRIX_FULL)),,PLATFORM_OPS_FAST_ONLY=1) PLATFORM_OPS_MATRIX=$* \
-		PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS) \
-		PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
-		$(CURDIR)/.venv-$*/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*; \
+	if [ "$*" = "$(SUITE_CORE)" ]; then \
+		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), sanity (make pytest ran the whole suite)"; \
+	else \
+		bash tools/matrix-venv.sh $(CURDIR)/.venv-$* $* "$$python" fast; \
+		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), in-process suite"; \
+		PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
+			$(CURDIR)/.venv-$*/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*; \
+	fi; \
 	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin SANITY_PYTHON=$(PY_$*) \
 		SANITY_DIR=$(BUILD)/sanity-$*
-$(foreach entry,$(MATRIX),$(eval PY_$(firstword $(subst :, ,$(entry))) := $(lastword $(subst :, ,$(entry)))))
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \
