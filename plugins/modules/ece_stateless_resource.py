@@ -243,7 +243,7 @@ state:
   sample: started
 status:
   description: The resource's status as ECE reports it (V(initializing), V(stopping), V(stopped), V(rebooting),
-    V(restarting), V(reconfiguring) or V(started)).
+    V(restarting), V(reconfiguring) or V(started)); V(null) when ECE reports none.
   returned: when the resource exists
   type: str
   sample: started
@@ -287,12 +287,12 @@ instances:
       sample: ece-zone-1
 plan_attempt_id:
   description: The id of the resource's current plan attempt (the one a restart, shutdown or restore created,
-    once waited for).
+    once waited for); V(null) when it has no current plan.
   returned: when the resource exists
   type: str
   sample: 0b6f6a43-3c2f-4a83-9a59-2d5b7a0b4b1e
 pending_plan:
-  description: The plan still pending, if any (with O(wait=false) typically the one just started).
+  description: The plan still pending (with O(wait=false) typically the one just started); V(null) when none is.
   returned: when the resource exists
   type: dict
   contains:
@@ -302,6 +302,14 @@ pending_plan:
     attempt_start_time:
       description: When it started.
       type: str
+ref_ids:
+  description:
+    - The reference ids of the deployment's resources of O(kind), when the task failed because O(ref_id) was left
+      out and there are several, or because O(ref_id) names none of them.
+  returned: on failure, when O(ref_id) is ambiguous or unknown
+  type: list
+  elements: str
+  sample: [main-kibana, kibana-secondary]
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule, Refusal

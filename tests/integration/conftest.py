@@ -21,6 +21,7 @@ import sys
 
 import pytest
 
+import returns
 from modrun import run_module
 from simulators.arcgis import ArcGISSimulator
 from simulators.base import LocalCA, SimServer
@@ -170,7 +171,10 @@ class Ansible:
         return env
 
     def playbook(self, path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, result_file=None):
-        env = self.env(env)
+        """Run a playbook; every result of a collection module in it is checked against the module's RETURN."""
+        self.count += 1
+        results = self.workdir / ('results-%d.jsonl' % self.count)
+        env = self.env(dict(returns.callback_env(results), **(env or {})))
         command = [_tool('ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(path)]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
@@ -186,6 +190,7 @@ class Ansible:
         if result_file and os.path.exists(result_file):
             with open(result_file, encoding='utf-8') as handle:
                 result = json.load(handle)
+        returns.check_log(results)
         return Run(completed, result)
 
     def module(self, name, args, check=False, diff=False, verbosity=0, env=None, playbook=False):

@@ -19,7 +19,7 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
     first = ansible.module(SESSIONS, dcs.args(node_id=node))
     assert first.rc == 0, first.output
     assert first.result['changed'] is True
-    assert first.result['killed'] == 40 and len(first.result['sessions']) == 40
+    assert len(first.result['killed']) == 40 and len(first.result['sessions']) == 40
     assert first.result['job']['status'] == 'SUCCESS' and first.result['job_id'] == first.result['job']['job_id']
     kill_all = dcs.sim.logged(method='POST', path='/clients/kill-all')
     assert [entry['json'] for entry in kill_all] == [{'node_id': node, 'kill_all_nodes': False}]
@@ -37,7 +37,7 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
     dcs.sim.clear_log()
     second = ansible.module(SESSIONS, dcs.args(node_id=node))
     assert second.rc == 0, second.output
-    assert second.result['changed'] is False and second.result['killed'] == 0 and second.result['job_id'] is None
+    assert second.result['changed'] is False and second.result['killed'] == [] and second.result['job_id'] is None
     assert dcs.kills() == []
 
 
@@ -86,7 +86,7 @@ def test_check_mode_reports_and_sends_no_kill(ansible, dcs):
 
     dcs.sim.clear_log()
     kill_all = ansible.module(SESSIONS, dcs.args(all_nodes=True), check=True)
-    assert kill_all.rc == 0 and kill_all.result['changed'] is True and kill_all.result['killed'] == 600
+    assert kill_all.rc == 0 and kill_all.result['changed'] is True and len(kill_all.result['killed']) == 600
     assert dcs.kills() == []
 
 
@@ -94,7 +94,8 @@ def test_all_nodes_without_filters_sends_one_kill_all_for_the_instance(ansible, 
     dcs.sim.add_instance(INSTANCE, kind='proxy', sessions=30)
     run = ansible.module(SESSIONS, dcs.args(all_nodes=True))
     assert run.rc == 0, run.output
-    assert run.result['killed'] == 60
+    assert len(run.result['killed']) == 60
+    assert sorted(run.result['killed']) == sorted(session['peer'] for session in run.result['sessions'])
     assert [entry['json'] for entry in dcs.kills()] == [{'kill_all_nodes': True}]
     scanned = [entry['json']['node_id'] for entry in dcs.sim.logged(method='POST', path='/clients$')]
     assert sorted(scanned) == sorted(dcs.sim.session_node_ids(INSTANCE))
