@@ -112,7 +112,7 @@ import datetime
 import math
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, ARCGIS_PASSWORD_WAY
 
 
 def input_problem(params):
@@ -126,10 +126,11 @@ def input_problem(params):
 
 
 def main():
-    module = PlatformModule(ARCGIS, dict(expiration=dict(type='int', default=60)))
+    # A token (the task's, module_defaults' or ARCGIS_TOKEN) is not what this module is asked for: it generates a new
+    # one from username and password, given or from the environment.
+    module = PlatformModule(ARCGIS, dict(expiration=dict(type='int', default=60)), credentials=(ARCGIS_PASSWORD_WAY,))
     params = module.params
     module.require(input_problem(params))
-    # A token from ARCGIS_TOKEN or module_defaults is not what this module is asked for: generate a new one.
     params['token'] = None
     with module.connect() as client:
         # The token this module returns is registered with the HTTP client's redactor only, not with

@@ -236,7 +236,7 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
         (dict(base, wait_timeout=0), 'wait_timeout must be greater than 0'),
         (dict(base, secret_key=None), 'access_key and secret_key go together'),
         (dict(base, secret_key=''), 'access_key and secret_key go together'),
-        (dict(base, access_key=None, secret_key=None, iam_username='u', iam_password='p'), 'required together'),
+        (dict(base, access_key=None, secret_key=None, iam_username='u', iam_password='p'), 'go together: give all three'),
     ):
         run = ansible.module(SESSIONS, args)
         assert run.result['failed'] is True, args
