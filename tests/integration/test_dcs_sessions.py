@@ -307,3 +307,14 @@ def test_odd_session_fields_never_give_a_traceback(ansible, dcs):
     nameless = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=0), check=True, diff=True)
     assert nameless.result['failed'] is True and 'Traceback' not in nameless.output
     assert 'the session list has a session without an address (addr/peer)' in nameless.result['msg']
+
+
+def test_info_selects_nodes_as_the_kill_module_does(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='proxy', sessions=5)
+    every = ansible.module(INFO, dcs.args(all_nodes=True))
+    assert every.rc == 0 and every.result['total'] == 10, every.output
+    assert every.result['nodes'] == ansible.module(INFO, dcs.args()).result['nodes']  # the default of 1.0.0
+    dcs.sim.clear_log()
+    both = ansible.module(INFO, dcs.args(all_nodes=True, node_id=dcs.node()))
+    assert both.result['failed'] is True and 'Give either node_id or all_nodes=true, not both' in both.result['msg']
+    assert dcs.sim.logged() == []
