@@ -52,6 +52,7 @@ seealso:
 EXAMPLES = r'''
 - name: Notebook housekeeping with one token for the whole play
   hosts: localhost
+  connection: local
   gather_facts: false
   module_defaults:
     group/platform_ops.admin.arcgis:
