@@ -26,8 +26,9 @@ description:
   - Every event has C(source), C(type) and C(condition) (V(sessions_above_threshold)). C(started) and C(cleared)
     events add C(instance_id), C(node_id), C(polls) and C(detail) - C(sessions) (how many the node holds),
     C(max_sessions), C(idle) (how many of them are idle longer than O(idle_longer_than) seconds) and
-    C(idle_longer_than) (that threshold, for a rule to hand to M(platform_ops.admin.dcs_sessions), which kills them). C(error) and C(recovered) events have C(failures) and C(message) (C(error)
-    only) instead, with C(instance_id) when one instance failed. No secret appears in an event.
+    C(idle_longer_than) (that threshold, for a rule to hand to M(platform_ops.admin.dcs_sessions), which kills
+    them). C(error) and C(recovered) events have C(failures) and C(message) (C(error) only) instead, with
+    C(instance_id) when one instance failed. No secret appears in an event.
   - Connection options are those of M(platform_ops.admin.dcs_sessions), with the same C(HUAWEICLOUD_*)
     environment fallbacks (what the collection's EDA credential types inject).
 options:

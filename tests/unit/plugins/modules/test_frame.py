@@ -200,8 +200,8 @@ def test_arcgis_credentials_task_first_then_environment(params, environ, expecte
 def test_arcgis_token_generation_takes_the_password_way_even_beside_a_token():
     # arcgis_token ignores a token (module_defaults of the later tasks) and takes the environment's user.
     environ = dict(ARCGIS_USERNAME='u', ARCGIS_PASSWORD='p')
-    assert resolved((ARCGIS_PASSWORD_WAY,), ARCGIS_OPTIONS, dict(token='t'), environ) == (('t', 'u', 'p'),
-                                                                                           ['username', 'password'])
+    taken = resolved((ARCGIS_PASSWORD_WAY,), ARCGIS_OPTIONS, dict(token='t'), environ)
+    assert taken == (('t', 'u', 'p'), ['username', 'password'])
 
 
 def test_secrets_taken_from_the_environment_are_hidden(monkeypatch):
