@@ -67,7 +67,9 @@ def test_crowded_dcs_node_one_event_and_the_collection_playbook_kills_the_idle_s
                                                                                         tmp_path):
     dcs.sim.add_instance(INSTANCE, kind='single', sessions=12, idle=lambda index: 7200 if index % 3 else 10)
     variables = dict(dcs_instance_ids='[%s]' % INSTANCE, dcs_max_sessions=10, dcs_idle_seconds=3600,
-                     dcs_poll_interval=INTERVAL, dcs_max_polls=6)
+                     # The source polls on while the rule's playbook runs: enough polls for two after it, on a
+                     # loaded machine too (ansible-runner may take seconds to start the playbook).
+                     dcs_poll_interval=INTERVAL, dcs_max_polls=12)
     env = dict(HUAWEICLOUD_DCS_ENDPOINT=dcs.url, HUAWEICLOUD_SDK_PROJECT_ID=PROJECT_ID, HUAWEICLOUD_SDK_AK=DEMO_ACCESS_KEY,
                HUAWEICLOUD_SDK_SK=DEMO_SECRET_KEY, HUAWEICLOUD_CA_PATH=dcs.ca_file)
     with Rulebook(ansible, rulebook_venv, tmp_path, os.path.join(RULEBOOKS, 'dcs_kill_idle_sessions.yml'), variables, env) as rulebook:
