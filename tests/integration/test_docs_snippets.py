@@ -125,11 +125,14 @@ class Docs:
         # Inventory plugins look for a configuration file named after them.
         path = self.workdir / ('%s.yml' % os.path.splitext(os.path.basename(snippet.source))[0])
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding='utf-8')
-        env = self.ansible.env(self.env('playbook'))
+        # A configuration no plugin accepts fails, instead of giving an empty inventory with a warning.
+        env = self.ansible.env(dict(self.env('playbook'), ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED='true'))
         completed = subprocess.run([_tool('ansible-inventory'), '-i', str(path), '--list'], cwd=str(self.workdir),
                                    env=env, capture_output=True, text=True, timeout=300, check=False)
         assert completed.returncode == 0, 'the inventory %s failed:\n%s' % (snippet.id, completed.stderr[-6000:])
-        assert '_meta' in json.loads(completed.stdout)
+        groups = json.loads(completed.stdout)
+        hosts = {host for name, group in groups.items() if name != '_meta' for host in group.get('hosts', ())}
+        assert hosts, 'the inventory %s has no host:\n%s' % (snippet.id, completed.stdout[-6000:])
         return completed
 
 
@@ -205,3 +208,13 @@ def test_every_place_with_examples_is_searched():
     assert 'README.md' in sources
     assert {source for source in sources if source.startswith('roles/')} == {
         'roles/%s/README.md' % name for name in os.listdir(os.path.join(docs_snippets.ROOT, 'roles'))}
+
+
+def test_an_inventory_configuration_runs_with_ansible_inventory(world):
+    """The way an inventory plugin's EXAMPLES run (the collection has none yet), shown with ansible-core's generator."""
+    text = 'plugin: ansible.builtin.generator\nhosts:\n  name: "web_{{ number }}"\nlayers:\n  number: [1, 2]\n'
+    completed = world.run(docs_snippets.Snippet('plugins/inventory/generator.py', 1, text, 'inventory'))
+    assert json.loads(completed.stdout)['ungrouped']['hosts'] == ['web_1', 'web_2']
+    broken_text = text.replace('plugin: ansible.builtin.generator', 'plugin: ansible.builtin.generator_misspelt')
+    with pytest.raises(AssertionError, match='inventory plugins/inventory/generator.py:1 failed'):
+        world.run(docs_snippets.Snippet('plugins/inventory/generator.py', 1, broken_text, 'inventory'))
