@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The documentation's snippets, found and made ready to run against the simulators (test_docs_snippets.py runs them).
 
-Where they are: every YAML block of README.md and of each role's README.md, and the EXAMPLES of every module
-(``plugins/modules/``), inventory plugin (``plugins/inventory/``) and event source
+Where they are: every YAML block of README.md, of each role's README.md and of the pages in docs/, and the EXAMPLES
+of every module (``plugins/modules/``), inventory plugin (``plugins/inventory/``) and event source
 (``extensions/eda/plugins/event_source/``). What they are: a playbook (a list of plays), a task list (run in a play on
 localhost), a rulebook (an event source's EXAMPLES) or an inventory configuration (an inventory plugin's).
 
@@ -121,7 +121,8 @@ def _yaml_blocks(path):
 def find(root=ROOT):
     """Every snippet of the documentation, in a stable order."""
     snippets = []
-    readmes = [os.path.join(root, 'README.md')] + sorted(glob.glob(os.path.join(root, 'roles', '*', 'README.md')))
+    readmes = [os.path.join(root, 'README.md')] + sorted(glob.glob(os.path.join(root, 'roles', '*', 'README.md'))) + \
+        sorted(glob.glob(os.path.join(root, 'docs', '*.md')))
     for path in readmes:
         for line, text in _yaml_blocks(path):
             snippets.append(Snippet(os.path.relpath(path, root), line, text, 'readme'))
