@@ -94,7 +94,8 @@ def items_problem(values, option, check=None):
 
 class SourceModule:
     """What the vendors' connection glue (``<vendor>_client_from_module``) needs of an ``AnsibleModule``:
-    ``params`` validated against the same argument spec (types, choices, environment fallbacks, constraints),
+    ``params`` validated against the same argument spec (types, choices, environment fallbacks, constraints) and
+    credentials taken by the same rule (``Connection.prepare``),
     ``no_log_values``, ``warn`` (logged once per text) and ``fail_json`` (which raises ``SourceError``). No check
     mode."""
 
@@ -112,10 +113,9 @@ class SourceModule:
         if result.error_messages:
             raise SourceError(self.mask('; '.join(result.error_messages)))
         self.params = result.validated_parameters
-        # A blank option counts as not given, as in the modules (a credential injects every field).
-        for name in connection.argument_spec():
-            if self.params.get(name) == '':
-                self.params[name] = None
+        # As in the modules: a blank option counts as not given, and credentials from the task win over the
+        # environment's.
+        connection.prepare(self.params, spec, self.no_log_values)
         problem = engine_problem(self.params)
         if problem:
             raise SourceError(problem)

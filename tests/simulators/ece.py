@@ -122,14 +122,17 @@ class ECESimulator(Simulator):
             setattr(self, key, value)
 
     def seed(self, data):
-        """Control API: ``{"deployments": [{"deployment_id", "name", "kinds"}], "pending": [{"deployment_id", "kind",
-        "ref_id"}], "fail_next_plan": {"step", "message"}, "plan_duration": s, "plan_appear_delay": s,
-        "instance_delay": s, "legacy_elevated_permissions": bool}``."""
+        """Control API: ``{"deployments": [{"deployment_id", "name", "kinds"}], "instances": [{"deployment_id", "kind",
+        "ref_id", "healthy", "running", "maintenance"}], "pending": [{"deployment_id", "kind", "ref_id"}],
+        "fail_next_plan": {"step", "message"}, "plan_duration": s, "plan_appear_delay": s, "instance_delay": s,
+        "legacy_elevated_permissions": bool}``."""
         data = dict(data)
         if 'fail_next_plan' in data:
             self.fail_next_plan(**data.pop('fail_next_plan'))
         for spec in data.pop('deployments', ()):
             self.add_deployment(**spec)
+        for spec in data.pop('instances', ()):
+            self.set_instances(**spec)
         for spec in data.pop('pending', ()):
             self.set_pending(**spec)
         self.configure(**data)
@@ -154,6 +157,19 @@ class ECESimulator(Simulator):
             for ref_id in kinds.get(kind, ()):
                 deployment['resources'][kind].append(self._new_resource(kind, ref_id, instances))
         return deployment
+
+    def set_instances(self, deployment_id, kind, ref_id, **fields):
+        """Set ``healthy``, ``running`` or ``maintenance`` on every instance of a resource (``running: false`` stops
+        the resource, as an operator who stopped its instances would)."""
+        unknown = set(fields) - {'healthy', 'running', 'maintenance'}
+        if unknown:
+            raise ValueError('unknown instance fields: %s' % ', '.join(sorted(unknown)))
+        with self.lock:
+            res = self.resource(deployment_id, kind, ref_id)
+            for instance in res['instances']:
+                instance.update(fields)
+            if 'running' in fields:
+                res['status'] = 'started' if fields['running'] else 'stopped'
 
     def _new_resource(self, kind, ref_id, instances):
         now = time.time()

@@ -144,15 +144,20 @@ class HuaweiDCSSimulator(Simulator):
 
     # --- state helpers (tests call these directly) -------------------------------------------
 
-    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None):
-        """An instance whose session nodes (proxies, or the master) each get ``sessions`` sessions."""
+    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None, session_nodes=None):
+        """An instance whose session nodes (proxies, or the master) each get ``sessions`` sessions; ``session_nodes``
+        (``[{"node_id", "sessions"}]``, in the order of those nodes) gives them their ids and counts instead."""
         with self.lock:
             nodes = nodes or make_nodes(kind)
             instance = {'nodes': nodes, 'sessions': {}, 'snapshots': {}}
             proxies = [node for node in nodes if node['node_type'] == 'proxy']
             targets = proxies or [node for node in nodes if node['node_type'] == 'master']
+            counts = {}
+            for node, spec in zip(targets, session_nodes or ()):
+                node['node_id'] = spec.get('node_id') or node['node_id']
+                counts[node['node_id']] = int(spec.get('sessions', sessions))
             for number, node in enumerate(nodes):
-                count = sessions if node in targets else 0
+                count = counts.get(node['node_id'], sessions) if node in targets else 0
                 instance['sessions'][node['node_id']] = {
                     item['peer']: item for item in (make_session(index, 10 + number, idle) for index in range(count))}
             self.instances[instance_id] = instance
@@ -177,7 +182,8 @@ class HuaweiDCSSimulator(Simulator):
         if 'fail_reason' in data:
             self.fail_reason = str(data.pop('fail_reason'))
         for instance_id, spec in (data.pop('instances', None) or {}).items():
-            self.add_instance(instance_id, kind=spec.get('kind', 'proxy'), sessions=int(spec.get('sessions', 0)))
+            self.add_instance(instance_id, kind=spec.get('kind', 'proxy'), sessions=int(spec.get('sessions', 0)),
+                              session_nodes=spec.get('session_nodes'))
         for access_key, spec in (data.pop('credentials', None) or {}).items():
             self.credentials[access_key] = {'sk': spec['sk'], 'security_token': spec.get('security_token')}
         if data:
