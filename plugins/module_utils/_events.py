@@ -37,6 +37,7 @@ import threading
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import control_characters_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_INTERVAL = 86400.0
@@ -116,7 +117,7 @@ class SourceModule:
         for name in connection.argument_spec():
             if self.params.get(name) == '':
                 self.params[name] = None
-        problem = engine_problem(self.params)
+        problem = engine_problem(self.params) or control_characters_problem(self.params, spec)
         if problem:
             raise SourceError(problem)
         self.logger = logger or logging.getLogger(__name__)
