@@ -32,6 +32,9 @@ ITEMS = {
     8: 'malformed answers',
     9: 'bounded work',
     10: 'races',
+    11: 'unknown outcome',
+    12: 'malformed lists',
+    13: 'control characters',
 }
 
 
@@ -39,10 +42,27 @@ def _cell(text):
     return str(text).replace('|', '\\|').replace('\n', ' ')
 
 
+def _per_module(rows):
+    """``module count`` for each module of ``rows``, by name."""
+    counts = {}
+    for row in rows:
+        counts[row['module']] = counts.get(row['module'], 0) + 1
+    return ', '.join('`%s` %d' % (module, counts[module]) for module in sorted(counts))
+
+
 def render(rows):
+    unclear = [row for row in rows if row['item'] == 11]
+    lists = [row for row in rows if row['item'] == 12]
     lines = [
         '%d cases: 0 tracebacks, 0 writes to an unintended endpoint, 0 `changed` that differs from what the '
         'server did (each case asserts all three).' % len(rows),
+        '',
+        '- Unknown outcomes (%s): %d cases, %d writes the server applied and %d it did not; %d applied writes '
+        'reported unchanged in the whole suite.' % (
+            _per_module(unclear), len(unclear), sum(row['applied'] for row in unclear),
+            sum(not row['applied'] for row in unclear), sum(row['applied'] and not row['changed'] for row in rows)),
+        '- Malformed lists (%s): %d cases; %d malformed lists read as data.' % (
+            _per_module(lists), len(lists), sum(not row['failed'] for row in lists)),
         '',
         '| # | area | fault | module | outcome |',
         '|---|---|---|---|---|',
