@@ -8,9 +8,10 @@
 * the common options and their validation (``common_argument_spec``, ``common_problem``, ``url_problem``);
 * ``http_from_module``: an ``HttpClient`` built from the common options, in the run's check mode, with every
   secret registered both with the client's redactor and with Ansible's ``no_log_values``;
-* ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs, builds the
-  vendor client in ``with module.connect() as client:`` (which always closes it and turns an ``ApiError``
-  into one ``fail_json`` carrying the partial result) and owns ``result``, ``changed`` and ``diff``.
+* ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs (and refuses
+  text options with control characters), builds the vendor client in ``with module.connect() as client:`` (which
+  always closes it and turns an ``ApiError`` into one ``fail_json`` carrying the partial result), owns
+  ``result``, ``changed`` and ``diff``, and settles every write whose outcome is unknown (``settle``, ``write``).
 
 A vendor is described by a ``Connection``: its option spec, option constraints and ``connect(module)``, which
 validates the connection options and returns the vendor client.

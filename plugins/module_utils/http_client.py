@@ -7,7 +7,8 @@ Internal to this collection: used by its modules, with no API promise to others.
 
 One ``requests.Session`` per module run, retries with backoff through urllib3's ``Retry``,
 TLS verification on by default, JSON decoding with readable errors, one exception type
-(``ApiError``) and redaction of every registered secret. It knows nothing about vendors:
+(``ApiError``, which says what its answer proves about a write: ``write_outcome``, the rule the module
+frame settles unknown outcomes by) and redaction of every registered secret. It knows nothing about vendors:
 vendor classes hand it an ``error_parser`` that reads their error bodies. It knows nothing about
 Ansible either: the glue between module options and this client is in ``_module``.
 """
