@@ -148,13 +148,20 @@ def require_requests(module):
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
 
 
-def require_url(module, value, option, example):
-    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
-    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
-    userinfo = (value or '').split('://', 1)[-1].split('/', 1)[0].rpartition('@')[0]
+def hide_userinfo(module, value):
+    """Hide the ``user:password`` of a URL written with one from Ansible's output."""
+    if not isinstance(value, str) or '://' not in value:
+        return
+    userinfo = value.split('://', 1)[1].split('/', 1)[0].rpartition('@')[0]
     if userinfo:
         module.no_log_values.add(userinfo)
         module.no_log_values.update(part for part in userinfo.split(':', 1) if len(part) > 2)
+
+
+def require_url(module, value, option, example):
+    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
+    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
+    hide_userinfo(module, value)
     problem = url_problem(value, option, example)
     if problem:
         module.fail_json(msg=problem)
@@ -255,7 +262,12 @@ class PlatformModule(AnsibleModule):
                 self.params[name] = None
         self.result = dict(changed=False)
         self.result.update(initial or {})
-        self.require(control_characters_problem(self.params, spec))
+        problem = control_characters_problem(self.params, spec)
+        if problem:
+            # A URL option fails here before require_url could hide its user:password from the echoed arguments.
+            for value in self.params.values():
+                hide_userinfo(self, value)
+            self.fail_json(msg=problem)
 
     @contextlib.contextmanager
     def connect(self, **options):

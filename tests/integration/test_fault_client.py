@@ -148,6 +148,14 @@ def test_url_with_dot_segments_sends_no_password_outside_its_context(arcgis, fau
     assert arcgis.sim.logged() == []
 
 
+def test_url_with_credentials_and_a_control_character_shows_neither(arcgis, fault):
+    url = arcgis.url.replace('https://', 'https://admin:url-s3cret@') + '/x\x00'
+    out = run_module(CONFIG_INFO, args(arcgis, url=url))
+    fault.record(13, 'url with user:password@ and a NUL', CONFIG_INFO, out, applied=False)
+    assert out.failed and out.msg == 'url must not contain control characters (a line break, a tab, NUL...).', out
+    assert 'url-s3cret' not in out.output and arcgis.sim.logged() == []
+
+
 def test_ca_path_that_is_a_fifo_fails_at_once_instead_of_hanging(arcgis, fault, tmp_path):
     fifo = tmp_path / 'ca.pem'
     os.mkfifo(str(fifo))
