@@ -170,7 +170,7 @@ def require_url(module, value, option, example):
 def warn_plain_http(module, url, option, secrets):
     """Warn when ``url`` is plain http and ``secrets`` (a phrase, empty when none) would travel in clear."""
     if secrets and urlsplit(url).scheme == 'http':
-        module.warn('%s uses plain http: %s travel over the network unencrypted; use https.' % (option, secrets))
+        module.warn('%s uses plain http: the network carries %s unencrypted; use https.' % (option, secrets))
 
 
 def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None,

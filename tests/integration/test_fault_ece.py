@@ -94,7 +94,7 @@ def test_plain_http_url_warns_that_the_credential_travels_in_clear(ece, fault, c
     out = run_module(INFO, task)
     fault.record(2, 'plain http url with the %s' % credentials.replace('_', ' '), INFO, out, applied=False)
     expected = 'the API key' if credentials == 'api_key' else 'the password'
-    assert any('plain http' in warning and expected in warning for warning in out.warnings), out
+    assert 'url uses plain http: the network carries %s unencrypted; use https.' % expected in out.warnings, out
 
 
 # --- 3: changed is what the server did --------------------------------------------------------------------------
