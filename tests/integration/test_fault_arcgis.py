@@ -10,8 +10,6 @@ Reliability table.
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 
@@ -158,21 +156,20 @@ def test_wait_timeout_over_a_day_fails_before_any_request(arcgis, fault):
 
 
 @pytest.mark.parametrize('state', ['absent', 'transferred'])
-def test_loser_of_two_workspace_removals_reports_ok_unchanged(arcgis, fault, state):
+def test_loser_of_two_workspace_removals_reports_ok_unchanged(arcgis, fault, monkeypatch, state):
     owner = _idle_workspace(arcgis)
-    path = DELETE if state == 'absent' else r'/transferUserWorkspace$'
-    arcgis.sim.add_fault(path=path, method='POST', delay=0.4)
+    handler = 'on_delete_workspace' if state == 'absent' else 'on_transfer_workspace'
+    vendor = getattr(arcgis.sim, handler)
 
-    def winner():
-        time.sleep(0.15)
-        with arcgis.sim.lock:
-            del arcgis.sim.workspaces[owner]
+    def winner_first(request):
+        # The other task's request lands between this task's read and its own: the workspace is gone when this
+        # one arrives, and the server answers as it does for a workspace that does not exist.
+        arcgis.sim.workspaces.pop(owner, None)
+        return vendor(request)
 
-    racer = threading.Thread(target=winner)
-    racer.start()
+    monkeypatch.setattr(arcgis.sim, handler, winner_first)
     extra = dict(target_owner='gis_ann') if state == 'transferred' else {}
     out = run_module(WORKSPACE, args(arcgis, owner=owner, state=state, **extra))
-    racer.join()
     fault.record(10, 'two workspace removals at once: the loser (%s)' % state, WORKSPACE, out, applied=False,
                  writes=arcgis.sim.writes(), allowed_writes=WRITES)
     assert not out.failed, out
