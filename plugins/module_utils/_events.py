@@ -37,6 +37,7 @@ import threading
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import control_characters_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_INTERVAL = 86400.0
@@ -116,7 +117,7 @@ class SourceModule:
         # As in the modules: a blank option counts as not given, and credentials from the task win over the
         # environment's.
         connection.prepare(self.params, spec, self.no_log_values)
-        problem = engine_problem(self.params)
+        problem = engine_problem(self.params) or control_characters_problem(self.params, spec)
         if problem:
             raise SourceError(problem)
         self.logger = logger or logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils._module import 
     require_url,
     warn_plain_http,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import REFUSED, ApiError
 
 API_PREFIX = '/api/v1'
 # The longest a task may wait for a command to take effect (wait_timeout).
@@ -234,27 +234,36 @@ class ECEClient:
             kwargs['params'] = params
         if self.auth:
             kwargs['auth'] = self.auth
-        response = self.http.request(method, path, operation, **kwargs)
-        return self.http.json(response, operation)
-
-    def _read(self, path, operation, params, required=()):
-        """A read whose answer must be a JSON object with an object under each key of ``required``."""
-        body = self._call('GET', path, operation, params=params)
-        url = self.http.redact(self.http.url(path))
-        if not isinstance(body, dict):
-            raise ApiError(operation, method='GET', url=url, status=200,
-                           reason='the server answered with %s instead of a JSON object' % (
-                               'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
+        try:
+            response = self.http.request(method, path, operation, **kwargs)
+        except ApiError as error:
+            if resource_gone(error):
+                # ECE itself says the resource is not there (even with HTTP 500): a write to it did nothing.
+                error.outcome = REFUSED if error.outcome else None
+            raise
+        body = self.http.json(response, operation)
         failure = failed_reply(body)
         if failure:
-            raise ApiError(operation, method='GET', url=url, status=200, code=failure[0], vendor_message=failure[1],
-                           reason='an error reply with a success status')
+            # An error reply with a success status: never data, and a write it answers was refused.
+            raise self.http.error_from_response(operation, response, code=failure[0], message=failure[1],
+                                                reason='an error reply with a success status')
+        return response, body
+
+    def _read(self, path, operation, params, required=(), lists=()):
+        """A read whose answer must be a JSON object with an object under each key of ``required`` and a list under
+        each of ``lists`` (keys dotted for nested objects)."""
+        response, body = self._call('GET', path, operation, params=params)
+        if not isinstance(body, dict):
+            raise self.http.malformed(operation, response, 'the server answered with %s instead of a JSON object' % (
+                'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
         for key in required:
             if not isinstance(_dig(body, key), dict):
-                raise ApiError(operation, method='GET', url=url, status=200,
-                               reason='the answer has no %s object (keys: %s); refusing to guess the state' % (
-                                   key, ', '.join(sorted(str(name) for name in body)[:10]) or 'none'))
-        return body
+                keys = ', '.join(sorted(str(name) for name in body)[:10]) or 'none'
+                raise self.http.malformed(operation, response, 'the answer has no %s object (keys: %s); refusing to '
+                                          'guess the state' % (key, keys))
+        for key in lists:
+            self.http.member_list(body, key, operation, response)
+        return response, body
 
     @staticmethod
     def resource_path(deployment_id, kind, ref_id, *suffix):
@@ -262,12 +271,22 @@ class ECEClient:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def get_deployment(self, deployment_id):
-        """The deployment with its resources and their current and pending plans (no logs, no history)."""
+    def get_deployment(self, deployment_id, kinds=STATELESS_KINDS):
+        """The deployment with its resources and their current and pending plans (no logs, no history).
+
+        The list of each of ``kinds`` (the API requires every kind's list, empty or not) and the instance list of
+        each of their resources must be there: missing, null or not a list fails instead of reading as "none".
+        """
+        operation = 'Reading deployment %s' % deployment_id
         params = dict(show_plans='true', show_plan_logs='false', show_plan_history='false', show_metadata='false',
                       show_settings='false', show_instance_configurations='false', enrich_with_template='false')
-        return self._read(('deployments', deployment_id), 'Reading deployment %s' % deployment_id, params,
-                          required=('resources',))
+        response, body = self._read(('deployments', deployment_id), operation, params, required=('resources',),
+                                    lists=['resources.%s' % kind for kind in kinds])
+        for kind in kinds:
+            for resource in resources_of(body, kind):
+                self.http.member_list(resource, 'info.topology.instances', '%s (%s %s)' % (
+                    operation, kind, resource['ref_id']), response)
+        return body
 
     def get_resource(self, deployment_id, kind, ref_id, logs=False):
         """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
@@ -277,7 +296,7 @@ class ECEClient:
         # state (running? plan pending? plan failed?) cannot be told, and must not be read as "done".
         return self._read(self.resource_path(deployment_id, kind, ref_id),
                           'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params,
-                          required=('info', 'info.plan_info'))
+                          required=('info', 'info.plan_info'), lists=('info.topology.instances',))[1]
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -286,12 +305,7 @@ class ECEClient:
         command = COMMANDS[action]
         operation = 'Requesting the %s of %s %s in deployment %s' % (command.words, kind, ref_id, deployment_id)
         path = self.resource_path(deployment_id, kind, ref_id, *command.suffix)
-        answer = self._call(command.method, path, operation, params=command.query(options)) or {}
-        failure = failed_reply(answer)
-        if failure:
-            raise ApiError(operation, method=command.method, url=self.http.redact(self.http.url(path)), status=200,
-                           code=failure[0], vendor_message=failure[1], reason='an error reply with a success status')
-        return answer
+        return self._call(command.method, path, operation, params=command.query(options))[1] or {}
 
     # --- waiting ----------------------------------------------------------------------------
 

@@ -162,7 +162,7 @@ def build(args):
         return ece.ece_client_from_module(module, pool_maxsize=2)
 
     def read(client, observation, deployment_id):
-        deployment = client.get_deployment(deployment_id)
+        deployment = client.get_deployment(deployment_id, kinds=params['kinds'])
         for kind in params['kinds']:
             for resource in ece.resources_of(deployment, kind):
                 summary = ece.summarize(kind, resource)
