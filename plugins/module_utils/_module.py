@@ -308,12 +308,21 @@ class PlatformModule(AnsibleModule):
         connection.prepare(self.params, spec, self.no_log_values, credentials)
         self.result = dict(changed=False)
         self.result.update(initial or {})
-        problem = control_characters_problem(self.params, spec)
+        self._refuse_control_characters()  # again: the environment may have filled in options
+
+    def _refuse_control_characters(self):
+        problem = control_characters_problem(self.params, self.argument_spec)
         if problem:
             # A URL option fails here before require_url could hide its user:password from the echoed arguments.
             for value in self.params.values():
                 hide_userinfo(self, value)
             self.fail_json(msg=problem)
+
+    def _log_invocation(self):
+        # AnsibleModule writes the invocation to syslog at the end of its __init__: syslog refuses a NUL, and
+        # ansible-core 2.21 then fails with its own message. Options are checked first, so the message is ours.
+        self._refuse_control_characters()
+        super()._log_invocation()
 
     @contextlib.contextmanager
     def connect(self, **options):
