@@ -106,14 +106,16 @@ fault-table:
 # SANITY_BIN and SANITY_PYTHON pick the ansible-core and Python that run it (the matrix passes its venv's), and
 # SANITY_DIR the copy's place (one per matrix entry, so entries can run at once). The copy's tests/output, where
 # ansible-test keeps the virtual environment it runs in (--venv), is kept from one run to the next: a second
-# run installs nothing.
+# run installs nothing. ansible-test keeps the venvs of its sanity tests in ~/.ansible/test/venv for every run of
+# the user, and two runs that build the same one at once break it: sanity runs one at a time (flock).
 SANITY_BIN ?= $(BIN)
 SANITY_PYTHON ?= 3.11
 SANITY_DIR ?= $(BUILD)/sanity-main
 sanity: venv
 	$(SANITY_BIN)/python tools/ansible_test_offline.py
 	bash tools/sanity-copy.sh $(SANITY_DIR)/ansible_collections/platform_ops/admin
-	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && \
+	mkdir -p $(HOME)/.ansible
+	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && flock $(HOME)/.ansible/platform-ops-sanity.lock \
 		$(SANITY_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
 
 # Each other release runs the in-process part of the suite (tests that run ansible-playbook skip there) and sanity,
