@@ -34,15 +34,13 @@ import random
 import sys
 import threading
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
-
+from ansible_collections.platform_ops.admin.plugins.module_utils._options import OptionsError, OptionsModule
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_INTERVAL = 86400.0
 
 
-class SourceError(ValueError):
+class SourceError(OptionsError):
     """The source's arguments cannot work (raised before any request)."""
 
 
@@ -92,50 +90,20 @@ def items_problem(values, option, check=None):
     return None
 
 
-class SourceModule:
-    """What the vendors' connection glue (``<vendor>_client_from_module``) needs of an ``AnsibleModule``:
-    ``params`` validated against the same argument spec (types, choices, environment fallbacks, constraints),
-    ``no_log_values``, ``warn`` (logged once per text) and ``fail_json`` (which raises ``SourceError``). No check
-    mode."""
+class SourceModule(OptionsModule):
+    """The options of a source: its vendor's connection options, the engine's and its own, validated as a module's
+    (``OptionsModule``); a warning is logged once, a failure raises ``SourceError``."""
 
-    check_mode = False
+    error = SourceError
 
     def __init__(self, connection, argument_spec, args, logger=None):
-        spec = connection.argument_spec()
-        spec.update(engine_argument_spec())
+        spec = engine_argument_spec()
         spec.update(argument_spec)
-        validator = ArgumentSpecValidator(spec, mutually_exclusive=connection.mutually_exclusive,
-                                          required_together=connection.required_together,
-                                          required_one_of=connection.required_one_of)
-        result = validator.validate(dict(args or {}))
-        self.no_log_values = set(result._no_log_values)  # pylint: disable=protected-access
-        if result.error_messages:
-            raise SourceError(self.mask('; '.join(result.error_messages)))
-        self.params = result.validated_parameters
-        # A blank option counts as not given, as in the modules (a credential injects every field).
-        for name in connection.argument_spec():
-            if self.params.get(name) == '':
-                self.params[name] = None
+        self.logger = logger or logging.getLogger(__name__)
+        super().__init__(connection, spec, args, warn=self.logger.warning)
         problem = engine_problem(self.params)
         if problem:
             raise SourceError(problem)
-        self.logger = logger or logging.getLogger(__name__)
-        self.warned = set()
-
-    def warn(self, msg):
-        if msg not in self.warned:
-            self.warned.add(msg)
-            self.logger.warning(self.mask(msg))
-
-    def fail_json(self, msg, **_details):
-        raise SourceError(self.mask(msg))
-
-    def require(self, problem):
-        if problem:
-            raise SourceError(self.mask(problem))
-
-    def mask(self, value):
-        return remove_values(value, self.no_log_values)
 
 
 class Observation:
