@@ -37,6 +37,9 @@ MAX_WAIT_TIMEOUT = 86400
 STATELESS_KINDS = ('kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server')
 ERROR_CODES_HEADER = 'x-cloud-error-codes'
 
+# A search is followed through at most this many pages (a server whose cursor never ends is not followed further).
+MAX_SEARCH_PAGES = 1000
+
 # Plan waiting: first poll after POLL_INITIAL seconds, doubling up to POLL_MAX.
 POLL_INITIAL = 0.25
 POLL_MAX = 5.0
@@ -240,8 +243,7 @@ class ECEClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _call(self, method, path, operation, params=None):
-        kwargs = {}
+    def _call(self, method, path, operation, params=None, **kwargs):
         if params:
             kwargs['params'] = params
         if self.auth:
@@ -249,21 +251,24 @@ class ECEClient:
         response = self.http.request(method, path, operation, **kwargs)
         return self.http.json(response, operation)
 
-    def _read(self, path, operation, params, required=()):
-        """A read whose answer must be a JSON object with an object under each key of ``required``."""
-        body = self._call('GET', path, operation, params=params)
+    def _read(self, path, operation, params, required=(), search=None):
+        """A read whose answer must be a JSON object with an object under each key of ``required``; with ``search``
+        (a body), a ``POST`` that changes nothing (a search)."""
+        method = 'GET' if search is None else 'POST'
+        extra = {} if search is None else dict(json=search, read_like=True)
+        body = self._call(method, path, operation, params=params, **extra)
         url = self.http.redact(self.http.url(path))
         if not isinstance(body, dict):
-            raise ApiError(operation, method='GET', url=url, status=200,
+            raise ApiError(operation, method=method, url=url, status=200,
                            reason='the server answered with %s instead of a JSON object' % (
                                'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
         failure = failed_reply(body)
         if failure:
-            raise ApiError(operation, method='GET', url=url, status=200, code=failure[0], vendor_message=failure[1],
+            raise ApiError(operation, method=method, url=url, status=200, code=failure[0], vendor_message=failure[1],
                            reason='an error reply with a success status')
         for key in required:
             if not isinstance(_dig(body, key), dict):
-                raise ApiError(operation, method='GET', url=url, status=200,
+                raise ApiError(operation, method=method, url=url, status=200,
                                reason='the answer has no %s object (keys: %s); refusing to guess the state' % (
                                    key, ', '.join(sorted(str(name) for name in body)[:10]) or 'none'))
         return body
@@ -290,6 +295,54 @@ class ECEClient:
         return self._read(self.resource_path(deployment_id, kind, ref_id),
                           'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params,
                           required=('info', 'info.plan_info'))
+
+    def list_deployments(self):
+        """Every deployment the credentials see, with its resources as a flat list and no health (``GET
+        /deployments``, one request)."""
+        operation = 'Listing the ECE deployments'
+        body = self._read(('deployments',), operation, None)
+        return self._deployments(body, operation, 'GET', ('deployments',))
+
+    def search_deployments(self, query=None, page_size=100):
+        """Every deployment ``query`` (a ``QueryContainer``; all when ``None``) matches, with each resource's info and
+        health: ``POST /deployments/_search`` sorted by id, then the answer's ``cursor`` until ``match_count`` are
+        read (or a page comes back empty)."""
+        operation = 'Searching the ECE deployments'
+        path = ('deployments', '_search')
+        search = dict(size=page_size, sort=[{'id': {'order': 'asc'}}])
+        if query:
+            search['query'] = query
+        found = {}
+        for _page_number in range(MAX_SEARCH_PAGES):
+            body = self._read(path, operation, None, search=search)
+            page = self._deployments(body, operation, 'POST', path)
+            fresh = [deployment for deployment in page if deployment['id'] not in found]
+            if page and not fresh:
+                raise ApiError(operation, method='POST', url=self.http.redact(self.http.url(path)), status=200,
+                               reason='the cursor gave deployments already read; stopping instead of reading them again')
+            found.update((deployment['id'], deployment) for deployment in fresh)
+            total, cursor = body.get('match_count'), body.get('cursor')
+            if not page or not isinstance(cursor, str) or not cursor \
+                    or (isinstance(total, int) and not isinstance(total, bool) and len(found) >= total):
+                return list(found.values())
+            search = dict(cursor=cursor)
+        raise ApiError(operation, reason='more than %d pages of deployments; stopping' % MAX_SEARCH_PAGES)
+
+    def _deployments(self, body, operation, method, path):
+        """The ``deployments`` of a list or search answer: objects, each with a string ``id``."""
+        deployments = body.get('deployments')
+        bad = None
+        if not isinstance(deployments, list):
+            bad = 'no deployments list (got %s)' % type(deployments).__name__
+        else:
+            odd = [item for item in deployments if not isinstance(item, dict) or not isinstance(item.get('id'), str)
+                   or not item['id'].strip()]
+            if odd:
+                bad = 'a deployment without an id: %s' % (repr(odd[0])[:120],)
+        if bad:
+            raise ApiError(operation, method=method, url=self.http.redact(self.http.url(path)), status=200,
+                           reason='the answer has %s' % bad)
+        return deployments
 
     # --- commands ---------------------------------------------------------------------------
 
