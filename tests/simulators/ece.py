@@ -488,6 +488,10 @@ class ECESimulator(Simulator):
             raise ECEError(400, 'root.invalid_query_parameter', 'Query parameter [%s] must be true or false' % name)
         return value == 'true'
 
+    def writes(self):
+        """Requests that could change state: a search is a POST that reads."""
+        return [entry for entry in super().writes() if not entry['path'].endswith('/_search')]
+
     # --- listing and search ---------------------------------------------------------------------
 
     def on_list_deployments(self, request):
