@@ -115,12 +115,18 @@ class Observation:
         self.seen = {}
         self.failed = {}
         self.attempted = []
+        self.held = []
         self.stop = stop or threading.Event()
 
     @property
     def nothing_read(self):
         """Every item the poll tried failed: the poll failed as a whole."""
         return bool(self.attempted) and len(self.failed) == len(self.attempted)
+
+    def hold(self, keys):
+        """Keys for which ``keys(key)`` is true keep their state at this poll, as those of an item that failed do:
+        what belongs to a part of the fleet that could not be listed."""
+        self.held.append(keys)
 
     def attempt(self, item, read):
         """``read()`` one item (a deployment, an instance); an ``ApiError`` is recorded against it, and the poll
@@ -213,8 +219,8 @@ class Source:
 
     def redact(self, text):
         client = self.client
-        http = getattr(client, 'http', None)
-        return http.redact(text) if http is not None else text
+        redact = getattr(client, 'redact', None) or getattr(getattr(client, 'http', None), 'redact', None)
+        return redact(text) if redact is not None else text
 
     def event(self, event_type, **fields):
         event = dict(source=self.name, type=event_type, condition=self.condition)
@@ -273,7 +279,7 @@ class Source:
         await self._items(queue, observation)
 
         def unknown(key):
-            return self.item_of(key) in observation.failed
+            return self.item_of(key) in observation.failed or any(keys(key) for keys in observation.held)
 
         for event_type, key, detail, polls in self.edges.update(observation.conditions, unknown):
             fields = dict(self.describe(key))
