@@ -159,7 +159,6 @@ class InventoryModule(FleetInventory):
     FILE_SUFFIXES = ('dcs_instances.yml', 'dcs_instances.yaml')
     CONNECTION = huawei_dcs.DCS
     SPEC = _fleet.dcs_filter_spec()
-    OWN_OPTIONS = frozenset(('hostnames', 'skip_failed_projects'))
 
     def validate(self, given):
         problem = _fleet.projects_problem(given.get('projects'), project_id_given='project_id' in given)

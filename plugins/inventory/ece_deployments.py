@@ -136,7 +136,6 @@ class InventoryModule(FleetInventory):
     CONNECTION = ece.ECE
     SPEC = dict(_fleet.ece_filter_spec(), kinds=dict(type='list', elements='str', choices=list(ece.STATELESS_KINDS),
                                                      default=list(ece.STATELESS_KINDS)))
-    OWN_OPTIONS = frozenset(('hostnames',))
 
     def validate(self, given):
         module = self.options_module(given)

@@ -17,18 +17,12 @@ import hashlib
 import json
 
 from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._options import OptionsError, OptionsModule
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
-
-# Options of every inventory plugin (Ansible's, the cache's and constructed's): not handed to the validation.
-PLUGIN_OPTIONS = frozenset((
-    'plugin', 'cache', 'cache_plugin', 'cache_timeout', 'cache_connection', 'cache_prefix', 'compose', 'groups',
-    'keyed_groups', 'strict', 'leading_separator', 'use_extra_vars',
-))
-
 
 class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
     """Base of the collection's inventory plugins (see the module docstring)."""
@@ -36,8 +30,6 @@ class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
     FILE_SUFFIXES = ()
     CONNECTION = None
     SPEC = {}
-    # Options of the subclass that only shape the hosts (not handed to the validation, not part of the cache key).
-    OWN_OPTIONS = frozenset()
 
     def verify_file(self, path):
         return super().verify_file(path) and path.endswith(self.FILE_SUFFIXES)
@@ -45,13 +37,14 @@ class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         config = self._read_config_data(path)
-        known = set(self._definitions())
-        unknown = sorted(str(key) for key in config if key not in known)
+        unknown = sorted(str(key) for key in config if key not in self.option_definitions)
         if unknown:
-            raise AnsibleParserError('%s: unknown option %s for %s; it takes %s.' % (
-                path, unknown[0], self.NAME, ', '.join(sorted(known - PLUGIN_OPTIONS))))
-        given = {key: self.get_option(key) for key in config
-                 if key not in PLUGIN_OPTIONS and key not in self.OWN_OPTIONS}
+            raise AnsibleParserError('%s: unknown option %s for %s (ansible-doc -t inventory %s lists its options).' % (
+                path, unknown[0], self.NAME, self.NAME))
+        # The options the modules' validation takes (the connection's and the listing's), as the file gives them:
+        # what the file leaves out falls back to the environment there, as for a module.
+        validated = set(self.CONNECTION.argument_spec()) | set(self.SPEC)
+        given = {key: self.get_option(key) for key in config if key in validated}
         self.secrets = set()
         fleet = None
         try:
@@ -95,17 +88,7 @@ class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
     # --- the frame ----------------------------------------------------------------------------------------------
 
     def mask(self, text):
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret:
-                text = text.replace(str(secret), '********')
-        return text
-
-    def _definitions(self):
-        definitions = getattr(self, 'option_definitions', None)
-        if definitions is None:  # pragma: no cover - older ansible-core
-            from ansible import constants as C
-            definitions = C.config.get_configuration_definitions('inventory', self._load_name)
-        return definitions
+        return remove_values(text, self.secrets)
 
     def _cached(self, path, cache, fleet):
         digest = hashlib.sha256(json.dumps(self.identity(fleet), sort_keys=True, default=str).encode('utf-8'))

@@ -135,7 +135,8 @@ def test_bad_input_is_refused_with_one_sentence_before_any_request(ansible, dcs,
     base = fleet_config(dcs, region_b)
     cases = {
         'unknown.dcs_instances.yml': (dict(base, instance_ids=['x']), 'unknown option instance_ids for '
-                                      'platform_ops.admin.dcs_instances; it takes access_key, ca_path'),
+                                      'platform_ops.admin.dcs_instances (ansible-doc -t inventory '
+                                      'platform_ops.admin.dcs_instances lists its options).'),
         'dot.dcs_instances.yml': (dict(base, projects=[dict(project_id='..', region='ap-southeast-1')]),
                                   "project_id must be an id, not '..'"),
         'url.dcs_instances.yml': (dict(base, projects=[dict(project_id=EAST, endpoint='ftp://dcs.example.com')]),

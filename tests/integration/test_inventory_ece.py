@@ -104,7 +104,8 @@ def test_bad_input_is_refused_with_one_sentence_before_any_request(ansible, ece,
     base = config(ece)
     cases = {
         'unknown.ece_deployments.yml': (dict(base, deployment_ids=['x']), 'unknown option deployment_ids for '
-                                        'platform_ops.admin.ece_deployments; it takes api_key, ca_path'),
+                                        'platform_ops.admin.ece_deployments (ansible-doc -t inventory '
+                                        'platform_ops.admin.ece_deployments lists its options).'),
         'url.ece_deployments.yml': (dict(base, url='ftp://coordinator'),
                                     'url must be a URL such as https://coordinator.example.com:12443'),
         'nocreds.ece_deployments.yml': ({key: value for key, value in base.items() if key != 'api_key'},
