@@ -186,3 +186,19 @@ def test_ece_fleet_restarts_only_the_unhealthy_deployments_then_nothing(ansible,
     second = recaps(finished(playbook(ansible, config, 'ece_fleet_stateless_health', env)))
     assert all(changed == 0 and failed == 0 for changed, failed in second.values()) and len(second) == 4
     assert ece.sim.writes() == []
+
+
+def test_the_roles_off_an_inventory_host_without_ids_say_what_to_give(ansible, tmp_path):
+    play = tmp_path / 'no-ids.yml'
+    play.write_text(json.dumps([{'name': 'Roles without ids', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Clean up', 'ansible.builtin.import_role': {'name': 'platform_ops.admin.dcs_session_cleanup'},
+         'ignore_errors': True},
+        {'name': 'Heal', 'ansible.builtin.import_role': {'name': 'platform_ops.admin.ece_stateless_health'},
+         'ignore_errors': True}]}]), encoding='utf-8')
+    run = ansible.playbook(play)
+    assert 'Give dcs_session_cleanup_instances, or run the role on hosts of the platform_ops.admin.dcs_instances' \
+        in run.stdout, run.stdout
+    assert 'Give ece_stateless_health_deployments, or run the role on hosts of the platform_ops.admin.ece_deployments' \
+        in run.stdout, run.stdout
+    assert re.search(r'localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0\s+skipped=\d+\s+rescued=0\s+ignored=2',
+                     run.stdout), run.stdout
