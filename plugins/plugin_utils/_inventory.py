@@ -24,6 +24,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.platform_ops.admin.plugins.module_utils._options import OptionsError, OptionsModule
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
+
 class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
     """Base of the collection's inventory plugins (see the module docstring)."""
 

@@ -27,8 +27,6 @@ from ece_support import API_KEY, ece, ece_server  # pylint: disable=unused-impor
 from test_eda_sources import polls, stop
 
 
-
-
 def fleet_args(dcs, region_b, **extra):
     args = dict(access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY, ca_path=dcs.ca_file, max_sessions=10,
                 idle_longer_than=3600, debounce=1, error_threshold=2, jitter=0,

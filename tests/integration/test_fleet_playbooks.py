@@ -35,7 +35,6 @@ SLICES = 4
 RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.MULTILINE)
 
 
-
 def idle(index):
     return 7200 if index % 2 else 5
 
@@ -165,10 +164,12 @@ def test_dcs_fleet_in_4_slices_kills_what_one_run_kills_no_instance_twice_then_n
         'module_defaults': {'group/platform_ops.admin.huawei_dcs': {
             'project_id': '{{ dcs_project_id }}', 'region': '{{ dcs_region }}', 'endpoint': '{{ dcs_endpoint }}',
             'instance_id': '{{ dcs_instance_id }}'}},
-        'tasks': [{'name': 'Read the idle sessions', 'platform_ops.admin.dcs_sessions_info': {
-            'idle_longer_than': 3600}, 'register': 'idle'},
-            {'name': 'None is left', 'ansible.builtin.assert': {'that': ['idle.sessions | length == 0',
-                                                                        'idle.total == 3']}}]}]), encoding='utf-8')
+        'tasks': [
+            {'name': 'Read the idle sessions', 'register': 'idle',
+             'platform_ops.admin.dcs_sessions_info': {'idle_longer_than': 3600}},
+            {'name': 'None is left',
+             'ansible.builtin.assert': {'that': ['idle.sessions | length == 0', 'idle.total == 3']}},
+        ]}]), encoding='utf-8')
     checked = recaps(finished(playbook(ansible, config, play, env)))
     assert len(checked) == 9 and all(failed == 0 for _changed, failed in checked.values()), checked
 

@@ -30,7 +30,6 @@ from test_awx_credential_types import load, render
 FORBIDDEN = '9e8d7c6b5a4f4e3d2c1b0a9f8e7d6c5b'
 
 
-
 def list_requests(served):
     return [entry for entry in served.sim.logged(method='GET') if entry['path'].endswith('/instances')]
 

@@ -202,8 +202,8 @@ def test_an_instance_listed_twice_while_the_list_moves_is_kept_once(dcs_server, 
 def test_a_search_cursor_that_goes_round_fails_in_one_sentence(ece_server, tls):
     sim = ece_server.simulator
     sim.reset()
-    page = {'return_count': 1, 'match_count': 5, 'cursor': 'c', 'deployments': [{'id': 'd1', 'name': 'one',
-                                                                                   'healthy': True, 'resources': {}}]}
+    deployment = {'id': 'd1', 'name': 'one', 'healthy': True, 'resources': {}}
+    page = {'return_count': 1, 'match_count': 5, 'cursor': 'c', 'deployments': [deployment]}
     sim.add_fault(path='/_search$', status=200, body=page, count=-1)
     client = ece_client(ece_server, tls)
     with pytest.raises(ApiError) as caught:
