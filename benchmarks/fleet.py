@@ -40,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
 from bench import BIN, install_collection  # noqa: E402  pylint: disable=wrong-import-position
+from simulators.awx import slice_scripts  # noqa: E402  pylint: disable=wrong-import-position
 from simulators.base import LocalCA, SimServer  # noqa: E402  pylint: disable=wrong-import-position
 from simulators.huawei_dcs import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, HuaweiDCSSimulator  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -80,26 +81,6 @@ def loop_play(workdir, url, ca_file, ids):
             'ca_path': ca_file}},
         'roles': [{'role': 'platform_ops.admin.dcs_session_cleanup', 'dcs_session_cleanup_instances': ids}],
     }])
-
-
-def slice_scripts(exported, workdir):
-    """AWX's slices: hosts ordered by name, slice ``i`` gets ``i, i + n, ...``, as inventory scripts."""
-    hosts = sorted(exported['_meta']['hostvars'])
-    scripts = []
-    for number in range(SLICES):
-        mine = set(hosts[number::SLICES])
-        data = {'_meta': {'hostvars': {host: exported['_meta']['hostvars'][host] for host in sorted(mine)}}}
-        for group, entry in exported.items():
-            if group != '_meta':
-                data[group] = dict(entry, hosts=[host for host in entry.get('hosts', ()) if host in mine])
-        data_path = write(os.path.join(workdir, 'slice-%d.json' % number), data)
-        script = os.path.join(workdir, 'slice-%d.py' % number)
-        with open(script, 'w', encoding='utf-8') as handle:
-            handle.write('#!%s\nimport sys\nprint("{}" if "--host" in sys.argv else open(%r).read())\n'
-                         % (sys.executable, data_path))
-        os.chmod(script, 0o755)
-        scripts.append(script)
-    return scripts
 
 
 def run(commands, env, workdir):
@@ -158,7 +139,7 @@ def main():
                     subprocess.run([os.path.join(BIN, 'ansible-inventory'), '-i', config, '--list', '--export',
                                     '--output', exported], env=env, cwd=workdir, check=True, capture_output=True)
                     with open(exported, encoding='utf-8') as handle:
-                        scripts = slice_scripts(json.load(handle), workdir)
+                        scripts = slice_scripts(json.load(handle), workdir, SLICES)
                     sim.clear_log()  # the sync happened before the job
                     commands = [playbook + ['-i', script, '-f', str(SLICE_FORKS), 'platform_ops.admin.dcs_fleet_session_cleanup']
                                 for script in scripts]

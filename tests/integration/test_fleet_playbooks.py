@@ -15,7 +15,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 from conftest import _tool
 from dcs_support import (  # pylint: disable=unused-import
@@ -30,6 +29,7 @@ from dcs_support import (  # pylint: disable=unused-import
 )
 from ece_support import API_KEY, ece, ece_server  # pylint: disable=unused-import
 from inventory_support import inventory, plain, write_config
+from simulators.awx import slice_scripts
 
 SLICES = 4
 RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.MULTILINE)
@@ -93,28 +93,6 @@ def finished(process):
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def slice_scripts(exported, directory):
-    """AWX's slices of an exported inventory: slice ``i`` holds hosts ``i, i + n, ...`` of the hosts ordered by name,
-    with their variables and their groups, served by an inventory script."""
-    hosts = sorted(exported['_meta']['hostvars'])
-    scripts = []
-    for number in range(SLICES):
-        mine = set(hosts[number::SLICES])
-        data = {'_meta': {'hostvars': {host: exported['_meta']['hostvars'][host] for host in sorted(mine)}}}
-        for group, entry in exported.items():
-            if group == '_meta':
-                continue
-            data[group] = dict(entry, hosts=[host for host in entry.get('hosts', ()) if host in mine])
-        data_path = directory / ('slice-%d.json' % (number + 1))
-        data_path.write_text(json.dumps(data), encoding='utf-8')
-        script = directory / ('slice-%d.py' % (number + 1))
-        script.write_text('#!%s\nimport sys\nif "--host" in sys.argv:\n    print("{}")\nelse:\n    print(open(%r).read())\n'
-                          % (sys.executable, str(data_path)), encoding='utf-8')
-        os.chmod(str(script), 0o755)
-        scripts.append(script)
-    return scripts
-
-
 def test_dcs_fleet_in_4_slices_kills_what_one_run_kills_no_instance_twice_then_nothing(
         ansible, dcs, region_b, tmp_path):
     # What an AWX DCS credential injects; the project and endpoint it names are not the hosts': theirs win.
@@ -138,7 +116,7 @@ def test_dcs_fleet_in_4_slices_kills_what_one_run_kills_no_instance_twice_then_n
     synced = inventory(ansible, config, '--list', '--export', '--output', str(output), env=env)
     assert synced.returncode == 0, synced.stderr
     exported = json.loads(output.read_text(encoding='utf-8'))
-    scripts = slice_scripts(exported, tmp_path)
+    scripts = slice_scripts(exported, tmp_path, SLICES)
     for served in (dcs, region_b):
         served.sim.clear_log()
     sliced = recaps(*[finished(process) for process in
