@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 BUILD := $(CURDIR)/.build
 COLLECTIONS := $(BUILD)/collections
-SANITY_ROOT := $(BUILD)/src/ansible_collections/platform_ops/admin
 
 # Ansible run by make uses the virtual environment's Python (it has requests) and the collection
 # as installed from the built tarball.
@@ -16,12 +15,23 @@ export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check docs docs-check bench clean
+.PHONY: demo test test-parts venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check docs docs-check bench clean
 
 demo: install
 	bash tools/demo.sh
 
-test: install pytest sanity lint changelog-lint galaxy-check matrix docs docs-check
+# make test checks the system tools it needs first (tools/system-deps.sh: installs them when this user may, or stops
+# in seconds naming each one), then runs its parts TEST_JOBS at a time: most of the suite waits on simulators and
+# subprocesses rather than computing, so two parts at once keep both cores of a small machine busy. Each part's
+# output is printed whole when it ends (--output-sync).
+TEST_JOBS ?= 2
+test:
+	@bash tools/system-deps.sh
+	@$(MAKE) --no-print-directory -j $(TEST_JOBS) --output-sync=target test-parts
+	@echo 'make test: every part passed.'
+
+# Longest first, so that the two job slots finish together: the main suite and the matrix's whole-suite entry.
+test-parts: install pytest matrix sanity lint changelog-lint galaxy-check docs docs-check
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,49 +69,83 @@ EDA := $(CURDIR)/.venv-eda
 $(EDA)/.installed: requirements/eda.txt requirements/eda-constraints.txt requirements/constraints.txt
 	$(call tool_venv,$(EDA),eda)
 
-# Unit, module and integration tests against the simulators, in one pytest run spread over the cores.
-PYTEST_WORKERS ?= auto
+# The ansible-core matrix: the releases requires_ansible promises (meta/runtime.yml), each with the Python it needs
+# (ENTRY is core:python), newest first, besides MAIN_CORE, the release of .venv (constraints.txt), which the demo,
+# lint and the tools run. An entry whose Python is not on this machine (on PATH or in pyenv's versions directory:
+# tools/find-python.sh) is skipped with a line that says so.
+MATRIX := 2.21.5:3.13 2.20.10:3.12 2.18.19:3.11 2.17.14:3.11
+MAIN_CORE := $(shell sed -n 's/^ansible-core==//p' requirements/constraints.txt)
+$(foreach entry,$(MATRIX),$(eval PY_$(firstword $(subst :, ,$(entry))) := $(lastword $(subst :, ,$(entry)))))
+NEWEST := $(firstword $(subst :, ,$(firstword $(MATRIX))))
+
+# The whole suite (unit, module and integration tests against the simulators, playbook runs included) runs once,
+# on the newest release this machine has the Python for (SUITE_CORE, in .venv-CORE, kept while its requirements stay
+# the same: tools/matrix-venv.sh), or else on .venv's. Every other release runs the in-process part (make matrix).
+# pytest spreads it over PYTEST_WORKERS processes: most tests wait (for simulated jobs, plans and subprocesses) far
+# longer than they compute, so the default is three workers per core. Each run keeps its temporary files under
+# .build (runs may overlap).
+SUITE_PYTHON := $(shell bash tools/find-python.sh $(PY_$(NEWEST)))
+SUITE_CORE := $(if $(SUITE_PYTHON),$(NEWEST),$(MAIN_CORE))
+SUITE_VENV := $(if $(SUITE_PYTHON),$(CURDIR)/.venv-$(NEWEST),$(CURDIR)/$(VENV))
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
+PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
+PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
 pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed
-	PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS) \
-		PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
+	$(if $(SUITE_PYTHON),bash tools/matrix-venv.sh $(SUITE_VENV) $(SUITE_CORE) $(SUITE_PYTHON) full)
+	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(SUITE_VENV))"
+	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(SUITE_VENV)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-suite
 	$(BIN)/python tools/fault_table.py --check
 
-# Rewrite the README's Reliability table from the fault suite's last run (tests/output/fault-matrix.json).
+# Rewrite the Reliability page from the fault suite's last run (tests/output/fault-matrix.json).
 fault-table:
 	$(BIN)/python tools/fault_table.py
 
 # ansible-test wants the collection under ansible_collections/<namespace>/<name>: copy the files git
 # knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this
 # checkout, ansible-test would otherwise list files through our git, which ignores .build/).
-# SANITY_BIN picks the ansible-core whose ansible-test runs (the matrix passes its venv's).
+# SANITY_BIN and SANITY_PYTHON pick the ansible-core and Python that run it (the matrix passes its venv's), and
+# SANITY_DIR the copy's place (one per matrix entry, so entries can run at once). The copy's tests/output, where
+# ansible-test keeps the virtual environment it runs in (--venv), is kept from one run to the next: a second
+# run installs nothing.
 SANITY_BIN ?= $(BIN)
+SANITY_PYTHON ?= 3.11
+SANITY_DIR ?= $(BUILD)/sanity-main
 sanity: venv
 	$(SANITY_BIN)/python tools/ansible_test_offline.py
-	rm -rf $(BUILD)/src
-	mkdir -p $(SANITY_ROOT)
-	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
-	cd $(SANITY_ROOT) && git init -q && git add -A
-	cd $(SANITY_ROOT) && $(SANITY_BIN)/ansible-test sanity --venv --python 3.11 --color no
+	bash tools/sanity-copy.sh $(SANITY_DIR)/ansible_collections/platform_ops/admin
+	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && \
+		$(SANITY_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
 
-# The older ansible-core releases requires_ansible promises (meta/runtime.yml): each in its own venv runs the
-# fast part of the suite (the tests whose modules run in process; playbook tests are skipped there) and
-# sanity. The fault record of these runs goes to .build, so the README's table stays the main run's.
-MATRIX_CORES := 2.17.14 2.18.19
-matrix: $(foreach core,$(MATRIX_CORES),matrix-$(core))
+# Each other release runs the in-process part of the suite (tests that run ansible-playbook skip there) and sanity,
+# in its own venv; SUITE_CORE runs sanity only (make pytest ran its suite). Fault records go to .build, so the
+# Reliability page stays the whole suite's.
+matrix: matrix-$(MAIN_CORE) $(foreach entry,$(MATRIX),matrix-$(firstword $(subst :, ,$(entry))))
 
-matrix-%: $(CURDIR)/.venv-%/.installed
-	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
-		$(CURDIR)/.venv-$*/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
-	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin
+matrix-$(MAIN_CORE): install
+	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),@echo "matrix: ansible-core $(MAIN_CORE) ran the whole suite (make pytest)",\
+		@echo "matrix: ansible-core $(MAIN_CORE) on Python 3.11 ($(BIN)), in-process suite")
+	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$(MAIN_CORE) $(PYTEST_ENV) \
+		PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$(MAIN_CORE).json $(BIN)/python $(PYTEST) \
+		--basetemp=$(BUILD)/pytest-$(MAIN_CORE))
 
-.PRECIOUS: $(CURDIR)/.venv-%/.installed
-$(CURDIR)/.venv-%/.installed: requirements/matrix.txt requirements/constraints.txt
-	$(PYTHON) -m venv $(CURDIR)/.venv-$*
-	grep -v -i -e '^ansible-core==' -e '^resolvelib==' -e '^ansible-lint==' requirements/constraints.txt \
-		> $(CURDIR)/.venv-$*/constraints.txt
-	$(CURDIR)/.venv-$*/bin/python -m pip install --disable-pip-version-check -q 'ansible-core==$*' \
-		-r requirements/matrix.txt -c $(CURDIR)/.venv-$*/constraints.txt
-	touch $@
+# SUITE_CORE's venv is made by make pytest: its sanity waits for it.
+$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,matrix-$(SUITE_CORE): pytest)
+
+matrix-%: install $(AWX_COLLECTIONS)/.installed
+	@python=$$(bash tools/find-python.sh $(PY_$*)) || { \
+		echo "matrix: ansible-core $* skipped: it needs Python $(PY_$*), which is neither on PATH nor in pyenv's versions directory."; \
+		exit 0; }; \
+	set -e; \
+	if [ "$*" = "$(SUITE_CORE)" ]; then \
+		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), sanity (make pytest ran the whole suite)"; \
+	else \
+		bash tools/matrix-venv.sh $(CURDIR)/.venv-$* $* "$$python" fast; \
+		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), in-process suite"; \
+		PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
+			$(CURDIR)/.venv-$*/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*; \
+	fi; \
+	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin SANITY_PYTHON=$(PY_$*) \
+		SANITY_DIR=$(BUILD)/sanity-$*
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \

@@ -21,6 +21,8 @@ import traceback
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
 
+import returns
+
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core before 2.19
@@ -108,7 +110,8 @@ def _reset_warnings():
 
 
 def run_module(name, args, check=False, diff=False, env=None):
-    """Run ``plugins/modules/<name>.py`` with ``args``; never raises for what the module does."""
+    """Run ``plugins/modules/<name>.py`` with ``args``; never raises for what the module does, but raises
+    ``AssertionError`` when its result breaks its RETURN documentation (``returns.check``)."""
     module = importlib.import_module('%s.%s' % (PACKAGE, name))
     full = dict(args)
     full.update(_ansible_check_mode=check, _ansible_diff=diff)
@@ -128,4 +131,5 @@ def run_module(name, args, check=False, diff=False, env=None):
         return Outcome(None, 'the module printed something that is not JSON: %r' % text[-2000:], text)
     if result is None:
         return Outcome(None, 'the module printed nothing', text)
+    returns.check(name, result)
     return Outcome(result, None, text)

@@ -27,6 +27,7 @@ import html.parser
 import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,7 +36,8 @@ import threading
 from pathlib import Path
 
 COLLECTION = "platform_ops.admin"
-CHROMIUM = "/usr/bin/chromium"
+# Chromium on PATH, as tools/system-deps.sh looks for it, or where Debian puts it.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",  # CI runs as root

@@ -48,6 +48,11 @@ notes:
   - Proxies are taken from the environment (E(HTTPS_PROXY), E(HTTP_PROXY), E(NO_PROXY)); credentials from
     C(~/.netrc) are never used.
   - An answer larger than 32 MiB fails the task.
+  - When a request fails, the task fails with C(msg), one sentence that names the operation, the URL, the HTTP
+    status and the vendor's own code and message. Besides the return values gathered so far, the result then has
+    the details that are known - C(operation), C(method), C(url), C(http_status), C(error_code),
+    C(vendor_message), C(retries) (the retries made) and, for a DCS job that failed or timed out, C(job_id),
+    C(job_status) and C(fail_reason).
 requirements:
   - requests
 '''

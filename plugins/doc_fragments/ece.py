@@ -37,9 +37,11 @@ options:
         (when E(ECE_API_KEY) is set too, only if the task sets O(username)).
     type: str
 notes:
-  - Give either O(api_key) or O(username) and O(password). The way the task chooses wins over the environment - a
-    task's O(api_key) ignores E(ECE_USERNAME) and E(ECE_PASSWORD), a task's O(username) or O(password) ignores
-    E(ECE_API_KEY). Without either in the task, E(ECE_API_KEY) is used, else E(ECE_USERNAME) and E(ECE_PASSWORD).
+  - Give either O(api_key) or O(username) and O(password). Credentials the task gives (its options, or
+    C(module_defaults)) win over the environment, which is only a fallback - a task's O(api_key) ignores
+    E(ECE_USERNAME) and E(ECE_PASSWORD), a task's O(username) or O(password) ignores E(ECE_API_KEY), and the
+    environment fills in only what the task's way leaves out. Without either in the task, E(ECE_API_KEY) is used,
+    else E(ECE_USERNAME) and E(ECE_PASSWORD). The same rule holds for every vendor of this collection.
   - An error names the operation, the URL, the HTTP status and every code and message of the server's
     C(BasicFailedReply) body, with its C(x-cloud-error-codes) header.
 '''

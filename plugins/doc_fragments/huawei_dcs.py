@@ -26,35 +26,44 @@ options:
     description:
       - Access key ID (AK). Requests are signed with it and O(secret_key) (C(SDK-HMAC-SHA256)), which
         needs no extra request.
-      - If not set, the value of the E(HUAWEICLOUD_SDK_AK) environment variable is used.
+      - If not set, and none of O(iam_username), O(iam_password) and O(domain_name) is set, the value of the
+        E(HUAWEICLOUD_SDK_AK) environment variable is used.
       - Mutually exclusive with O(iam_username).
     type: str
   secret_key:
     description:
       - Secret access key (SK) of O(access_key). It signs requests and is never sent.
-      - If not set, the value of the E(HUAWEICLOUD_SDK_SK) environment variable is used.
+      - If not set, and none of the IAM options is set, the value of the E(HUAWEICLOUD_SDK_SK) environment variable
+        is used.
     type: str
   security_token:
     description:
       - Security token of temporary credentials; sent as C(X-Security-Token) with O(access_key) and O(secret_key).
-      - If not set, the value of the E(HUAWEICLOUD_SDK_SECURITY_TOKEN) environment variable is used.
+      - If not set, the value of the E(HUAWEICLOUD_SDK_SECURITY_TOKEN) environment variable is used, but only
+        together with the access key of E(HUAWEICLOUD_SDK_AK), which it was issued with.
     type: str
   iam_username:
     description:
       - IAM user name for password authentication, the alternative to O(access_key) and O(secret_key).
       - The module asks IAM for one token per run and sends it as C(X-Auth-Token).
       - Requires O(iam_password) and O(domain_name).
-      - If not set, the value of the E(HUAWEICLOUD_IAM_USERNAME) environment variable is used.
+      - If not set, and neither O(access_key) nor O(secret_key) is set, the value of the E(HUAWEICLOUD_IAM_USERNAME)
+        environment variable is used (when E(HUAWEICLOUD_SDK_AK) is set too, only if the task sets another IAM
+        option).
     type: str
   iam_password:
     description:
       - Password of O(iam_username).
-      - If not set, the value of the E(HUAWEICLOUD_IAM_PASSWORD) environment variable is used.
+      - If not set, and neither O(access_key) nor O(secret_key) is set, the value of the E(HUAWEICLOUD_IAM_PASSWORD)
+        environment variable is used (when E(HUAWEICLOUD_SDK_AK) is set too, only if the task sets another IAM
+        option).
     type: str
   domain_name:
     description:
       - Name of the account (domain) O(iam_username) belongs to.
-      - If not set, the value of the E(HUAWEICLOUD_IAM_DOMAIN_NAME) environment variable is used.
+      - If not set, and neither O(access_key) nor O(secret_key) is set, the value of the
+        E(HUAWEICLOUD_IAM_DOMAIN_NAME) environment variable is used (when E(HUAWEICLOUD_SDK_AK) is set too, only if
+        the task sets another IAM option).
     type: str
   endpoint:
     description:
@@ -70,7 +79,12 @@ options:
     type: str
 notes:
   - Give either O(access_key) and O(secret_key) or O(iam_username), O(iam_password) and O(domain_name).
-    Credentials from the environment count as given.
+    Credentials the task gives (its options, or C(module_defaults)) win over the environment, which is only a
+    fallback - a task's IAM options ignore E(HUAWEICLOUD_SDK_AK) and E(HUAWEICLOUD_SDK_SK), a task's O(access_key)
+    or O(secret_key) ignores the E(HUAWEICLOUD_IAM_*) variables, and the environment fills in only what the task's way
+    leaves out. With no credential in the task, the keys of E(HUAWEICLOUD_SDK_AK) and E(HUAWEICLOUD_SDK_SK) are
+    used, else the IAM user of the E(HUAWEICLOUD_IAM_*) variables. The same rule holds for every vendor of this
+    collection.
   - Errors quote the service's C(error_code) and C(error_msg) with the HTTP status. A request whose signature
     the service rejects fails with HTTP 401 and a hint to check the keys, the security token and the clock.
 '''

@@ -92,7 +92,8 @@ def items_problem(values, option, check=None):
 
 class SourceModule(OptionsModule):
     """The options of a source: its vendor's connection options, the engine's and its own, validated as a module's
-    (``OptionsModule``); a warning is logged once, a failure raises ``SourceError``."""
+    (``OptionsModule``: types, choices, environment fallbacks, constraints, credentials by ``Connection.prepare``); a
+    warning is logged once, a failure raises ``SourceError``."""
 
     error = SourceError
 

@@ -8,12 +8,15 @@
 * the common options and their validation (``common_argument_spec``, ``common_problem``, ``url_problem``);
 * ``http_from_module``: an ``HttpClient`` built from the common options, in the run's check mode, with every
   secret registered both with the client's redactor and with Ansible's ``no_log_values``;
+* ``resolve_credentials``: the one rule of every vendor for credentials - those the task gives win, and the
+  environment is only a fallback;
 * ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs, builds the
   vendor client in ``with module.connect() as client:`` (which always closes it and turns an ``ApiError``
   into one ``fail_json`` carrying the partial result) and owns ``result``, ``changed`` and ``diff``.
 
-A vendor is described by a ``Connection``: its option spec, option constraints and ``connect(module)``, which
-validates the connection options and returns the vendor client.
+A vendor is described by a ``Connection``: its option spec, option constraints, its ways to authenticate (with the
+environment variables each option falls back to) and ``connect(module)``, which validates the connection options and
+returns the vendor client.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ def require_url(module, value, option, example):
 def warn_plain_http(module, url, option, secrets):
     """Warn when ``url`` is plain http and ``secrets`` (a phrase, empty when none) would travel in clear."""
     if secrets and urlsplit(url).scheme == 'http':
-        module.warn('%s uses plain http: %s travel over the network unencrypted; use https.' % (option, secrets))
+        module.warn('%s uses plain http: the network carries %s unencrypted; use https.' % (option, secrets))
 
 
 def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None):
@@ -152,6 +155,36 @@ def register_secret(module, client, secret):
         module.no_log_values.add(str(secret))
 
 
+def resolve_credentials(params, ways, environ=None):
+    """Fill the credential options of ``params`` from the environment by the one rule of every vendor: credentials
+    the task gives (its own options or ``module_defaults``) win, and the environment is only a fallback.
+
+    ``ways`` are the ways to authenticate, in order of preference, each a tuple of ``(option, variable)`` pairs, or
+    ``(option, variable, partner)`` for a variable used only when ``partner`` comes from the environment too (a
+    security token belongs to the access key it was issued with). The task's way is the first one the task gives
+    any option of, and the environment fills only the options of that way the task left out; when the task gives
+    none, the first way the environment gives any option of is used. Options of the other ways keep what the task
+    gave (a task that gives two ways is refused by the vendor's checks). An empty variable counts as not set.
+    Returns the options taken from the environment.
+    """
+    environ = os.environ if environ is None else environ
+
+    def variable(name):
+        return environ.get(name) or None
+
+    chosen = next((way for way in ways if any(params.get(entry[0]) not in (None, '') for entry in way)), None)
+    if chosen is None:
+        chosen = next((way for way in ways if any(variable(entry[1]) for entry in way)), ())
+    taken = []
+    for entry in chosen:
+        option, name = entry[0], entry[1]
+        partner = entry[2] if len(entry) > 2 else None
+        if params.get(option) in (None, '') and variable(name) and (partner is None or partner in taken):
+            params[option] = variable(name)
+            taken.append(option)
+    return taken
+
+
 class Refusal(Exception):
     """What a pure planner raises when the task cannot go on: ``msg`` and the details to return with it.
     ``PlatformModule.connect`` turns it into ``fail_json`` with the result so far."""
@@ -166,27 +199,44 @@ class Refusal(Exception):
 
 
 class Connection:
-    """How the modules of one vendor connect: ``argument_spec()``, option constraints and ``connect(module)``
-    (validates the connection options, may fail the module, returns a client with a ``close()``)."""
+    """How the modules of one vendor connect: ``argument_spec()``, option constraints, ``credentials`` (the ways to
+    authenticate with their environment variables, for ``resolve_credentials``) and ``connect(module)`` (validates
+    the connection options, may fail the module, returns a client with a ``close()``)."""
 
-    def __init__(self, argument_spec, connect, required_together=(), mutually_exclusive=(), required_one_of=()):
+    def __init__(self, argument_spec, connect, required_together=(), mutually_exclusive=(), required_one_of=(),
+                 credentials=()):
         self.argument_spec = argument_spec
         self.connect = connect
         self.required_together = list(required_together)
         self.mutually_exclusive = list(mutually_exclusive)
         self.required_one_of = list(required_one_of)
+        self.credentials = tuple(credentials)
+
+    def prepare(self, params, spec, no_log_values, credentials=None):
+        """After the argument spec: an empty connection option counts as not given (a credential, in AWX, injects
+        every variable of its type, an empty string for the fields left blank), then the credentials are taken
+        from the task or the environment (``resolve_credentials``); secrets from the environment are hidden like
+        the task's own."""
+        for name in spec.keys() & self.argument_spec().keys():
+            if params.get(name) == '':
+                params[name] = None
+        ways = self.credentials if credentials is None else credentials
+        for option in resolve_credentials(params, ways):
+            if spec[option].get('no_log'):
+                no_log_values.add(str(params[option]))
 
 
 class PlatformModule(AnsibleModule):
     """An ``AnsibleModule`` with the collection's frame (see the module docstring).
 
     ``argument_spec`` is the module's own options, merged over the vendor's (which include the common ones).
+    ``credentials`` replaces the vendor's ways to authenticate (a module that generates a token takes no token).
     ``result`` starts as ``dict(changed=False)``, with ``initial`` added; whatever a module puts there is
     returned by ``done()`` and by every failure, so a failure after a change still reports it.
     """
 
     def __init__(self, connection, argument_spec=None, required_together=(), mutually_exclusive=(),
-                 required_one_of=(), required_by=None, supports_check_mode=True, initial=None):
+                 required_one_of=(), required_by=None, supports_check_mode=True, initial=None, credentials=None):
         spec = connection.argument_spec()
         spec.update(argument_spec or {})
         super().__init__(
@@ -198,11 +248,7 @@ class PlatformModule(AnsibleModule):
             supports_check_mode=supports_check_mode,
         )
         self.connection = connection
-        # An empty connection option counts as not given: a credential (AWX) injects every variable of its
-        # type, an empty string for the fields left blank (a token beside a user name and password).
-        for name in spec.keys() & connection.argument_spec().keys():
-            if self.params.get(name) == '':
-                self.params[name] = None
+        connection.prepare(self.params, spec, self.no_log_values, credentials)
         self.result = dict(changed=False)
         self.result.update(initial or {})
 

@@ -5,7 +5,8 @@
 
 The event sources and the inventory plugins connect with the modules' own code (``<vendor>_client_from_module``),
 which needs an ``AnsibleModule``. ``OptionsModule`` is what that code uses of one: ``params`` validated against the
-very argument spec of the modules (types, choices, environment fallbacks, constraints), ``no_log_values``, ``warn``
+very argument spec of the modules (types, choices, environment fallbacks, constraints) with credentials taken by the
+same rule (``Connection.prepare``), ``no_log_values``, ``warn``
 (once per text) and ``fail_json``, which raises ``OptionsError`` (masked) instead of exiting. No check mode.
 """
 
@@ -22,7 +23,7 @@ class OptionsError(ValueError):
 class OptionsModule:
     """The options of a vendor ``Connection`` plus ``argument_spec``, validated from ``args`` as a module would
     validate its task arguments; ``warn(text)`` receives each warning once. A blank connection option counts as not
-    given, as in the modules (a credential injects every field, blank ones as empty strings)."""
+    given, and the credentials come from the options or the environment, as in the modules."""
 
     check_mode = False
     error = OptionsError
@@ -38,9 +39,9 @@ class OptionsModule:
         if result.error_messages:
             raise self.error(self.mask('; '.join(result.error_messages)))
         self.params = result.validated_parameters
-        for name in connection.argument_spec():
-            if self.params.get(name) == '':
-                self.params[name] = None
+        # As in the modules: a blank option counts as not given, and credentials from the options win over the
+        # environment's.
+        connection.prepare(self.params, spec, self.no_log_values)
         self._warn = warn
         self.warned = set()
 

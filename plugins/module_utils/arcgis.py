@@ -89,17 +89,19 @@ def arcgis_argument_spec():
     spec = common_argument_spec('ARCGIS_')
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ARCGIS_URL'])),
-        username=dict(type='str', fallback=(env_fallback, ['ARCGIS_USERNAME'])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, ['ARCGIS_PASSWORD'])),
-        token=dict(type='str', no_log=True, fallback=(env_fallback, ['ARCGIS_TOKEN'])),
+        # The credentials fall back to the environment by the rule of Connection.prepare (ARCGIS_CREDENTIALS).
+        username=dict(type='str'),
+        password=dict(type='str', no_log=True),
+        token=dict(type='str', no_log=True),
         referer=dict(type='str'),
     )
     return spec
 
 
-# No mutually_exclusive between token and username/password: the environment fallbacks often supply both
-# (ARCGIS_USERNAME/ARCGIS_PASSWORD for arcgis_token, its token in module_defaults for later tasks). A token wins.
-ARCGIS_REQUIRED_TOGETHER = [('username', 'password')]
+# The ways to authenticate, in order of preference, with their environment variables. No mutually_exclusive
+# between token and username/password: a token given beside them wins (module_defaults may give both).
+ARCGIS_PASSWORD_WAY = (('username', 'ARCGIS_USERNAME'), ('password', 'ARCGIS_PASSWORD'))
+ARCGIS_CREDENTIALS = ((('token', 'ARCGIS_TOKEN'),), ARCGIS_PASSWORD_WAY)
 
 
 def parse_error_body(response, body):
@@ -414,6 +416,8 @@ def arcgis_client_from_module(module, pool_maxsize=10):
     """Validate the connection options and build an ``ArcGISClient`` (no request is sent)."""
     params = module.params
     require_url(module, params['url'], 'url', 'https://gis.example.com/arcgis (the base URL with its web adaptor context)')
+    if not params['token'] and bool(params['username']) != bool(params['password']):
+        module.fail_json(msg='username and password go together: give both (or ARCGIS_USERNAME and ARCGIS_PASSWORD).')
     if not params['token'] and not (params['username'] and params['password']):
         module.fail_json(msg='Give either token (or ARCGIS_TOKEN) or username and password '
                              '(or ARCGIS_USERNAME and ARCGIS_PASSWORD).')
@@ -511,4 +515,4 @@ def comparable_setting(key, value):
 
 
 # How ArcGIS modules connect (the frame of ``_module.PlatformModule``).
-ARCGIS = Connection(arcgis_argument_spec, arcgis_client_from_module, required_together=ARCGIS_REQUIRED_TOGETHER)
+ARCGIS = Connection(arcgis_argument_spec, arcgis_client_from_module, credentials=ARCGIS_CREDENTIALS)

@@ -14,7 +14,6 @@ and a command can answer before its pending plan is visible.
 
 from __future__ import annotations
 
-import os
 import time
 
 from ansible.module_utils.basic import env_fallback
@@ -111,8 +110,9 @@ def ece_argument_spec():
     spec = common_argument_spec('ECE_')
     spec.update(
         url=dict(type='str', required=True, fallback=(env_fallback, ['ECE_URL'])),
-        # The credentials fall back to the environment in ece_credentials, not here: an argument spec
-        # fallback would put ECE_API_KEY next to a task's username and fail as mutually exclusive.
+        # The credentials fall back to the environment by the rule of Connection.prepare (ECE_CREDENTIALS), not
+        # here: an argument spec fallback would put ECE_API_KEY next to a task's username and fail as mutually
+        # exclusive.
         api_key=dict(type='str', no_log=True),
         username=dict(type='str'),
         password=dict(type='str', no_log=True),
@@ -122,20 +122,8 @@ def ece_argument_spec():
 
 # Checked on what the task gives, before the environment is looked at.
 ECE_MUTUALLY_EXCLUSIVE = [('api_key', 'username'), ('api_key', 'password')]
-
-
-def ece_credentials(params, environ=None):
-    """``(api_key, username, password)``: the task's way of authenticating wins, and the environment
-    (``ECE_API_KEY``, or ``ECE_USERNAME`` and ``ECE_PASSWORD``) fills in only that way's missing parts."""
-    environ = os.environ if environ is None else environ
-    if params.get('api_key'):
-        return params['api_key'], None, None
-    username, password = params.get('username'), params.get('password')
-    if username or password:
-        return None, username or environ.get('ECE_USERNAME'), password or environ.get('ECE_PASSWORD')
-    if environ.get('ECE_API_KEY'):
-        return environ['ECE_API_KEY'], None, None
-    return None, environ.get('ECE_USERNAME'), environ.get('ECE_PASSWORD')
+# The ways to authenticate, in order of preference, with their environment variables.
+ECE_CREDENTIALS = ((('api_key', 'ECE_API_KEY'),), (('username', 'ECE_USERNAME'), ('password', 'ECE_PASSWORD')))
 
 
 # Codes that say the resource (or its whole deployment) is not there (any more).
@@ -537,11 +525,7 @@ def ece_client_from_module(module, pool_maxsize=4):
     """Validate the connection options and build an ``ECEClient`` (no request is sent)."""
     params = module.params
     require_url(module, params['url'], 'url', 'https://coordinator.example.com:12443')
-    api_key, username, password = ece_credentials(params)
-    # Values from the environment are secrets as much as the task's own.
-    for secret in (api_key, password):
-        if secret:
-            module.no_log_values.add(str(secret))
+    api_key, username, password = params['api_key'], params['username'], params['password']
     if not api_key and not (username and password):
         module.fail_json(msg='Give either api_key (or ECE_API_KEY) or username and password '
                              '(or ECE_USERNAME and ECE_PASSWORD).')
@@ -571,4 +555,5 @@ def _parser_with_header(response, body):
 
 
 # How ECE modules connect (the frame of ``_module.PlatformModule``).
-ECE = Connection(ece_argument_spec, ece_client_from_module, mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE)
+ECE = Connection(ece_argument_spec, ece_client_from_module, mutually_exclusive=ECE_MUTUALLY_EXCLUSIVE,
+                 credentials=ECE_CREDENTIALS)

@@ -60,12 +60,13 @@ def dcs_argument_spec():
     spec.update(
         region=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_SDK_REGION'])),
         project_id=dict(type='str', required=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_PROJECT_ID'])),
-        access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['HUAWEICLOUD_SDK_AK'])),
-        secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SK'])),
-        security_token=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_SDK_SECURITY_TOKEN'])),
-        iam_username=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_USERNAME'])),
-        iam_password=dict(type='str', no_log=True, fallback=(env_fallback, ['HUAWEICLOUD_IAM_PASSWORD'])),
-        domain_name=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_DOMAIN_NAME'])),
+        # The credentials fall back to the environment by the rule of Connection.prepare (DCS_CREDENTIALS).
+        access_key=dict(type='str', no_log=False),
+        secret_key=dict(type='str', no_log=True),
+        security_token=dict(type='str', no_log=True),
+        iam_username=dict(type='str'),
+        iam_password=dict(type='str', no_log=True),
+        domain_name=dict(type='str'),
         endpoint=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_DCS_ENDPOINT'])),
         iam_endpoint=dict(type='str', fallback=(env_fallback, ['HUAWEICLOUD_IAM_ENDPOINT'])),
     )
@@ -84,7 +85,14 @@ def session_filter_spec():
     )
 
 
-DCS_REQUIRED_TOGETHER = [('access_key', 'secret_key'), ('iam_username', 'iam_password', 'domain_name')]
+# The ways to authenticate, in order of preference, with their environment variables (the security token of the
+# environment only with the environment's access key, which it was issued with).
+DCS_CREDENTIALS = (
+    (('access_key', 'HUAWEICLOUD_SDK_AK'), ('secret_key', 'HUAWEICLOUD_SDK_SK'),
+     ('security_token', 'HUAWEICLOUD_SDK_SECURITY_TOKEN', 'access_key')),
+    (('iam_username', 'HUAWEICLOUD_IAM_USERNAME'), ('iam_password', 'HUAWEICLOUD_IAM_PASSWORD'),
+     ('domain_name', 'HUAWEICLOUD_IAM_DOMAIN_NAME')),
+)
 
 
 def parse_error_body(response, body):
@@ -427,15 +435,16 @@ def connection_problem(params):
     aksk = params['access_key'] or params['secret_key']
     iam = params['iam_username'] or params['iam_password'] or params['domain_name']
     if aksk and iam:
-        return ('Give either access_key and secret_key or iam_username, iam_password and domain_name, not both '
-                '(HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK count as access_key and secret_key).')
+        return 'Give either access_key and secret_key or iam_username, iam_password and domain_name, not both.'
+
     if not aksk and not iam:
         return ('Give access_key and secret_key (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), '
                 'or iam_username, iam_password and domain_name.')
     if aksk and not (params['access_key'] and params['secret_key']):
         return 'access_key and secret_key go together: give both (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK).'
     if iam and not (params['iam_username'] and params['iam_password'] and params['domain_name']):
-        return 'iam_username, iam_password and domain_name go together: give all three.'
+        return ('iam_username, iam_password and domain_name go together: give all three (or HUAWEICLOUD_IAM_USERNAME, '
+                'HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN_NAME).')
     if params['security_token'] and not aksk:
         return 'security_token goes with the temporary access_key and secret_key it was issued with.'
     if not params['endpoint'] and not params['region']:
@@ -548,4 +557,4 @@ def filter_problem(params):
 
 
 # How DCS modules connect (the frame of ``_module.PlatformModule``).
-DCS = Connection(dcs_argument_spec, dcs_client_from_module, required_together=DCS_REQUIRED_TOGETHER)
+DCS = Connection(dcs_argument_spec, dcs_client_from_module, credentials=DCS_CREDENTIALS)

@@ -52,6 +52,7 @@ seealso:
 EXAMPLES = r'''
 - name: Notebook housekeeping with one token for the whole play
   hosts: localhost
+  connection: local
   gather_facts: false
   module_defaults:
     group/platform_ops.admin.arcgis:
@@ -89,13 +90,14 @@ token:
   sample: 3wf9X2a8Qm1L0Zk7Rf5cS4bV6nT8pY2dH0jK9uE1gW3xC5vB7mN9qA2sD4fG6hJ8
 expires:
   description:
-    - When the token expires, in milliseconds since the epoch, as the server answered.
+    - When the token expires, in milliseconds since the epoch, as the server answered (a fraction is cut off).
+    - V(null) when the answer has no number there (the task then warns, unless the server sent nothing).
   returned: success
   type: int
   sample: 1732003600000
 expires_at:
   description:
-    - RV(expires) as an ISO 8601 UTC time.
+    - RV(expires) as an ISO 8601 UTC time; V(null) when RV(expires) is null or not a date that can be written.
   returned: success
   type: str
   sample: '2024-11-19T08:06:40Z'
@@ -108,9 +110,10 @@ referer:
 '''
 
 import datetime
+import math
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, ARCGIS_PASSWORD_WAY
 
 
 def input_problem(params):
@@ -124,25 +127,36 @@ def input_problem(params):
 
 
 def main():
-    module = PlatformModule(ARCGIS, dict(expiration=dict(type='int', default=60)))
+    # A token (the task's, module_defaults' or ARCGIS_TOKEN) is not what this module is asked for: it generates a new
+    # one from username and password, given or from the environment.
+    module = PlatformModule(ARCGIS, dict(expiration=dict(type='int', default=60)), credentials=(ARCGIS_PASSWORD_WAY,))
     params = module.params
     module.require(input_problem(params))
-    # A token from ARCGIS_TOKEN or module_defaults is not what this module is asked for: generate a new one.
     params['token'] = None
     with module.connect() as client:
         # The token this module returns is registered with the HTTP client's redactor only, not with
         # Ansible's no_log values: those would replace the returned value with asterisks.
         client.mask_in_messages_only()
         body = client.generate_token(expiration=params['expiration'])
-    expires = body.get('expires')
-    expires_at = None
-    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
-        try:
-            expires_at = datetime.datetime.fromtimestamp(expires / 1000.0, tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-        except (OverflowError, ValueError, OSError):
-            # Out of the range of dates (1e20 ms), or not a number (NaN): returned as sent, without a date.
-            module.warn('The token service answered an expiry time that is not a date (%r); expires_at is null.' % expires)
+    expires, expires_at = expiry(module, body.get('expires'))
     module.done(token=body['token'], expires=expires, expires_at=expires_at, referer=params['referer'])
+
+
+def expiry(module, value):
+    """``(expires, expires_at)``: the server's expiry time as whole milliseconds (``None`` when it sent no number)
+    and as an ISO 8601 UTC time (``None`` when that is no date either)."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        module.warn('The token service answered an expiry time that is not a number (%r); expires is null.' % (value,))
+        return None, None
+    expires = int(value)
+    try:
+        return expires, datetime.datetime.fromtimestamp(expires / 1000.0, tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    except (OverflowError, ValueError, OSError):
+        # Out of the range of dates (1e20 ms): the number as sent, without a date.
+        module.warn('The token service answered an expiry time that is not a date (%r); expires_at is null.' % (value,))
+        return expires, None
 
 
 if __name__ == '__main__':

@@ -136,10 +136,14 @@ EXAMPLES = r'''
 RETURN = r'''
 killed:
   description:
-    - With filters, the addresses of the sessions killed (or that would be killed in check mode).
-    - Without filters, the number of sessions the scan found and the kill-all killed.
+    - The addresses (C(peer), else C(addr)) of the sessions killed, or that would be killed in check mode; count them
+      with C(killed | length).
+    - Without filters, the sessions the scan found, which the kill-all killed. A kill-all also ends sessions that
+      connected after the scan; those are not listed.
+    - Before 1.1.0, a run without filters returned the number of sessions here instead of a list.
   returned: always
-  type: raw
+  type: list
+  elements: str
   sample: ["10.0.0.5:2048", "10.0.0.6:40312"]
 job_id:
   description:
@@ -253,7 +257,7 @@ def main():
     one_node = params['node_id'].strip() if params['node_id'] else None
     filters = filters_from_params(params)
     # What the service killed, reported whatever happens next (the frame returns module.result on failure too).
-    module.result['killed'] = [] if filters else 0
+    module.result['killed'] = []
     with module.connect() as client:
         node_ids = client.session_nodes(instance_id, one_node)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
@@ -264,7 +268,7 @@ def main():
             module.done()
         module.report(changed=module.check_mode, **diff_of(sessions, doomed))
         if module.check_mode:
-            module.done(killed=[kill_address(session) for session in doomed] if filters else len(doomed))
+            module.done(killed=[kill_address(session) for session in doomed])
         if filters:
             for node_id in node_ids:
                 addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
@@ -322,14 +326,15 @@ def kill_all(module, client, instance_id, one_node, doomed, result):
                     error.reason = 'another kill-all job is running, and %d sessions were still there after %ss' % (
                         left, params['wait_timeout'])
                     raise error
-            result['killed'] = 0
+            result['killed'] = []
             return
         if not error.maybe_applied:
             raise
         # The answer was lost, or came without a job to wait for: look at what the sessions do.
         gone = client.sessions_gone(instance_id, wanted, observe_window(params), params['wait_timeout'])
-        count = sum(len(addresses) for addresses in gone.values())
-        result.update(changed=bool(count), killed=count)
+        killed = [address for node_id in sorted(gone) for address in gone[node_id]]
+        count = len(killed)
+        result.update(changed=bool(count), killed=killed)
         if error.status == 200 or not count:
             # A malformed answer fails whatever happened; a lost one fails when nothing happened.
             error.reason = '%s; a new scan shows %d of %d sessions gone' % (
@@ -338,7 +343,7 @@ def kill_all(module, client, instance_id, one_node, doomed, result):
         module.warn('The answer to the kill-all on DCS instance %s was lost (%s); new scans show %d of %d sessions '
                     'gone.' % (instance_id, error.reason or 'HTTP %s' % error.status, count, len(doomed)))
         return
-    result.update(changed=True, killed=len(doomed))
+    result.update(changed=True, killed=[kill_address(session) for session in doomed])
     if params['wait']:
         result['job'] = client.wait_job(result['job_id'], params['wait_timeout'], what='kill-all job',
                                         target=' on DCS instance %s' % instance_id)

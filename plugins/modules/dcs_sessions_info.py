@@ -10,8 +10,9 @@ module: dcs_sessions_info
 short_description: List the client sessions of a Huawei Cloud DCS (Redis) instance
 version_added: 1.0.0
 description:
-  - Lists the client sessions of one node (O(node_id)) or of every node clients connect to (the proxies when the
-    instance has any, the data nodes otherwise, read from C(logical-nodes)).
+  - Lists the client sessions of one node (O(node_id)) or of every node clients connect to (O(all_nodes) - the proxies
+    when the instance has any, the data nodes otherwise, read from C(logical-nodes)), as
+    M(platform_ops.admin.dcs_sessions) selects the nodes whose sessions it kills.
   - For each node it starts a session scan, waits for the scan job, then reads every page of the session list
     (1000 sessions per request).
   - The filters select which sessions are returned.
@@ -26,8 +27,16 @@ options:
   node_id:
     description:
       - Only the sessions of this node (its C(node_id), not C(logical_node_id)).
-      - When not set, the sessions of every node clients connect to.
+      - When not set, the sessions of every node clients connect to (see O(all_nodes)).
     type: str
+  all_nodes:
+    description:
+      - The sessions of every node clients connect to, as with M(platform_ops.admin.dcs_sessions).
+      - That is also what a task that gives neither O(node_id) nor O(all_nodes) lists, so V(true) only says it the way
+        M(platform_ops.admin.dcs_sessions) needs it said, and a task reads the same in both modules. With O(node_id),
+        V(true) fails; V(false) needs O(node_id).
+    type: bool
+    version_added: 2.0.0
   clean_cache:
     description:
       - Passed to the session scan as C(clean_cache), so the scan starts from an empty session cache.
@@ -60,6 +69,7 @@ EXAMPLES = r'''
     access_key: "{{ vault_huawei_ak }}"
     secret_key: "{{ vault_huawei_sk }}"
     instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+    all_nodes: true
     idle_longer_than: 600
   register: idle_sessions
 
@@ -127,6 +137,7 @@ def own_argument_spec():
     spec.update(
         instance_id=dict(type='str', required=True),
         node_id=dict(type='str'),
+        all_nodes=dict(type='bool'),
         clean_cache=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=300),
     )
@@ -139,6 +150,10 @@ def input_problem(params):
     if not problem and params['node_id'] is not None:
         problem = id_problem(params['node_id'], 'node_id') if params['node_id'].strip() else \
             'node_id must not be empty; leave it out for the sessions of every node.'
+        if not problem and params['all_nodes']:
+            problem = 'Give either node_id or all_nodes=true, not both.'
+    if not problem and params['node_id'] is None and params['all_nodes'] is False:
+        problem = 'Give node_id, or all_nodes=true for the sessions of every node.'
     if not problem and not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         problem = 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
     return problem or filter_problem(params)

@@ -144,68 +144,79 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Restart Kibana and wait until it runs again (reports changed on every run)
-  platform_ops.admin.ece_stateless_resource:
-    url: https://coordinator.example.com:12443
-    api_key: "{{ vault_ece_api_key }}"
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: kibana
-    state: restarted
+# The connection set once for the whole play: every module of the group takes it from module_defaults. A task of such
+# a play must not give a user and password, since the two ways to authenticate exclude each other (see the next play).
+- name: ECE housekeeping with one API key for the play
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/platform_ops.admin.ece:
+      url: https://coordinator.example.com:12443
+      api_key: "{{ vault_ece_api_key }}"
+  tasks:
+    # not-idempotent: a restart is an action, not a state, and reports changed on every run
+    - name: Restart the main Kibana and wait until it runs again
+      platform_ops.admin.ece_stateless_resource:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: kibana
+        ref_id: main-kibana
+        state: restarted
 
-- name: Make sure APM runs with all its instances
-  platform_ops.admin.ece_stateless_resource:
-    url: https://coordinator.example.com:12443
-    username: admin
-    password: "{{ vault_ece_password }}"
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: apm
-    state: started
+    # In an hourly job: restart a Kibana only when ECE reports it unhealthy, so a healthy run changes nothing.
+    - name: Read the Kibanas
+      platform_ops.admin.ece_stateless_resource_info:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: kibana
+      register: kibana
 
-# In an hourly job: restart Kibana only when ECE reports it unhealthy, so a healthy run changes nothing.
-- name: Read Kibana
-  platform_ops.admin.ece_stateless_resource_info:
-    url: https://coordinator.example.com:12443
-    api_key: "{{ vault_ece_api_key }}"
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: kibana
-  register: kibana
+    - name: Restart each unhealthy Kibana
+      platform_ops.admin.ece_stateless_resource:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: kibana
+        ref_id: "{{ item.ref_id }}"
+        state: restarted
+      loop: "{{ kibana.resources | rejectattr('healthy') | list }}"
+      loop_control:
+        label: "{{ item.ref_id }}"
 
-- name: Restart Kibana if it is unhealthy
-  platform_ops.admin.ece_stateless_resource:
-    url: https://coordinator.example.com:12443
-    api_key: "{{ vault_ece_api_key }}"
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: kibana
-    ref_id: "{{ kibana.resources[0].ref_id }}"
-    state: restarted
-  when: not kibana.resources[0].healthy
+    - name: Put the Enterprise Search instances in maintenance mode
+      platform_ops.admin.ece_stateless_resource:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: enterprise_search
+        maintenance_mode: true
 
-# The connection options can be set once per play for the whole group:
-#   module_defaults:
-#     group/platform_ops.admin.ece:
-#       url: https://coordinator.example.com:12443
-#       api_key: "{{ vault_ece_api_key }}"
-- name: Put the Enterprise Search instances in maintenance mode
-  platform_ops.admin.ece_stateless_resource:
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: enterprise_search
-    maintenance_mode: true
+    - name: Shut down App Search without a snapshot, replacing whatever plan is pending
+      platform_ops.admin.ece_stateless_resource:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: appsearch
+        ref_id: main-appsearch
+        state: shutdown
+        skip_snapshot: true
+        cancel_pending: true
 
-- name: Shut down App Search without a snapshot, replacing whatever plan is pending
-  platform_ops.admin.ece_stateless_resource:
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: appsearch
-    ref_id: main-appsearch
-    state: shutdown
-    skip_snapshot: true
-    cancel_pending: true
+    - name: Remove the second Kibana
+      platform_ops.admin.ece_stateless_resource:
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: kibana
+        ref_id: kibana-secondary
+        state: absent
 
-- name: Remove the second Kibana
-  platform_ops.admin.ece_stateless_resource:
-    deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
-    kind: kibana
-    ref_id: kibana-secondary
-    state: absent
+# A user and password in the task instead, with no API key in module_defaults. They win over an API key exported in
+# ECE_API_KEY, which is only a fallback.
+- name: ECE housekeeping as a user
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Make sure APM runs with all its instances
+      platform_ops.admin.ece_stateless_resource:
+        url: https://coordinator.example.com:12443
+        username: admin
+        password: "{{ vault_ece_password }}"
+        deployment_id: 4a8f1c2e9b7d4e6f8a1b2c3d4e5f6a7b
+        kind: apm
+        state: started
 '''
 
 RETURN = r'''
@@ -243,7 +254,7 @@ state:
   sample: started
 status:
   description: The resource's status as ECE reports it (V(initializing), V(stopping), V(stopped), V(rebooting),
-    V(restarting), V(reconfiguring) or V(started)).
+    V(restarting), V(reconfiguring) or V(started)); V(null) when ECE reports none.
   returned: when the resource exists
   type: str
   sample: started
@@ -287,12 +298,12 @@ instances:
       sample: ece-zone-1
 plan_attempt_id:
   description: The id of the resource's current plan attempt (the one a restart, shutdown or restore created,
-    once waited for).
+    once waited for); V(null) when it has no current plan.
   returned: when the resource exists
   type: str
   sample: 0b6f6a43-3c2f-4a83-9a59-2d5b7a0b4b1e
 pending_plan:
-  description: The plan still pending, if any (with O(wait=false) typically the one just started).
+  description: The plan still pending (with O(wait=false) typically the one just started); V(null) when none is.
   returned: when the resource exists
   type: dict
   contains:
@@ -302,6 +313,14 @@ pending_plan:
     attempt_start_time:
       description: When it started.
       type: str
+ref_ids:
+  description:
+    - The reference ids of the deployment's resources of O(kind), when the task failed because O(ref_id) was left
+      out and there are several, or because O(ref_id) names none of them.
+  returned: on failure, when O(ref_id) is ambiguous or unknown
+  type: list
+  elements: str
+  sample: [main-kibana, kibana-secondary]
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule, Refusal

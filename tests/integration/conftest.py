@@ -21,6 +21,7 @@ import sys
 
 import pytest
 
+import returns
 from modrun import run_module
 from simulators.arcgis import ArcGISSimulator
 from simulators.base import LocalCA, SimServer
@@ -46,6 +47,20 @@ def collections_path(tmp_path_factory):
     subprocess.run([_tool('ansible-galaxy'), 'collection', 'install', tarball, '-p', str(target), '--force'],
                    check=True, capture_output=True)
     return str(target)
+
+
+@pytest.fixture(scope='session')
+def awx_collection(tmp_path_factory):
+    """A collections path holding awx.awx (for the awx_credential_types role): the one make prepared, or fetched from
+    PyPI (tools/)."""
+    given = os.environ.get('PLATFORM_OPS_AWX_COLLECTIONS_PATH')
+    if given:
+        return given
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    from fetch_awx_collection import fetch  # pylint: disable=import-outside-toplevel
+    dest = tmp_path_factory.mktemp('awx-collection')
+    fetch(str(dest))
+    return str(dest)
 
 
 @pytest.fixture(scope='session')
@@ -169,9 +184,18 @@ class Ansible:
         env.update(extra or {})
         return env
 
-    def playbook(self, path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, result_file=None):
-        env = self.env(env)
-        command = [_tool('ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(path)]
+    def playbook(self, path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, result_file=None,
+                 inventory=None):
+        """Run a playbook; every result of a collection module in it is checked against the module's RETURN
+        (``Run.results`` has every task's). Without ``inventory``, on ``localhost,`` with the local connection;
+        with it (a file), as the file says."""
+        self.count += 1
+        results = self.workdir / ('results-%d.jsonl' % self.count)
+        env = self.env(dict(returns.callback_env(results), **(env or {})))
+        if inventory is None:
+            command = [_tool('ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(path)]
+        else:
+            command = [_tool('ansible-playbook'), '-i', str(inventory), str(path)]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
         if check:
@@ -186,7 +210,10 @@ class Ansible:
         if result_file and os.path.exists(result_file):
             with open(result_file, encoding='utf-8') as handle:
                 result = json.load(handle)
-        return Run(completed, result)
+        run = Run(completed, result)
+        run.results = returns.read_log(results)
+        returns.check_log(results)
+        return run
 
     def module(self, name, args, check=False, diff=False, verbosity=0, env=None, playbook=False):
         """Run one module task; ``Run.result`` is what the task registered (failed or not).
@@ -230,3 +257,21 @@ class Ansible:
 def ansible(request, tmp_path):
     # The collection is built and installed when a test first runs a playbook, not for in-process tests.
     return Ansible(lambda: request.getfixturevalue('collections_path'), tmp_path)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the documentation test (test_docs_snippets.py): snippets found, run and marked not runnable."""
+    runs = [report for reports in terminalreporter.stats.values() for report in reports
+            if getattr(report, 'when', None) == 'call' or getattr(report, 'skipped', False)]
+    runs = [report for report in runs if '::test_snippet_runs_as_written[' in getattr(report, 'nodeid', '')]
+    if not runs:
+        return
+    import docs_snippets  # pylint: disable=import-outside-toplevel
+    snippets = docs_snippets.find()
+    marked = [snippet for snippet in snippets if snippet.not_runnable]
+    passed = sum(1 for report in runs if report.passed)
+    failed = sum(1 for report in runs if report.failed)
+    terminalreporter.write_line('documentation snippets: %d found, %d run (%d passed, %d failed), %d marked not '
+                                'runnable%s' % (len(snippets), passed + failed, passed, failed, len(marked), ''.join(
+                                    '\n  not runnable: %s - %s' % (snippet.id, snippet.not_runnable)
+                                    for snippet in marked)))

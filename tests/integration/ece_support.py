@@ -68,12 +68,10 @@ class ServedECE(Served):
 
     def set_instances(self, kind, deployment_id=DEPLOYMENT, **fields):
         """Set ``fields`` (``healthy``, ``maintenance``, ``running``) on every instance of the main resource of
-        ``kind``; returns the instances."""
+        ``kind`` (the simulator's ``set_instances``); returns the instances."""
         with self.sim.lock:
-            instances = self.sim.resource(deployment_id, kind, 'main-' + kind)['instances']
-            for instance in instances:
-                instance.update(fields)
-            return [dict(instance) for instance in instances]
+            self.sim.set_instances(deployment_id, kind, 'main-' + kind, **fields)
+            return [dict(instance) for instance in self.sim.resource(deployment_id, kind, 'main-' + kind)['instances']]
 
 
 def _spec_report(_server):

@@ -217,6 +217,6 @@ def test_plain_http_url_warns_that_secrets_travel_unencrypted(ansible):
         password = server.simulator.users['admin']['password']
         run = ansible.module(MODULE, dict(url=server.url, username='admin', password=password))
     assert run.rc == 0, run.output
-    assert 'url uses plain http: the password and the generated token (the token service is documented as HTTPS ' \
-        'only) travel over the network unencrypted' in ' '.join(run.output.split())
+    assert 'url uses plain http: the network carries the password and the generated token (the token service is ' \
+        'documented as HTTPS only) unencrypted' in ' '.join(run.output.split())
     assert password not in run.output

@@ -35,7 +35,7 @@ def test_referer_tokens(ansible, arcgis):
 def test_bad_input_fails_before_any_request(ansible, arcgis):
     for extra, message in (
         (dict(url=arcgis.url, token='given-token-123'), 'a token cannot be used to generate one'),
-        (dict(url=arcgis.url, username='admin'), 'parameters are required together'),
+        (dict(url=arcgis.url, username='admin'), 'give both'),
         (dict(creds(arcgis), expiration=0), 'expiration must be at least 1 minute'),
     ):
         run = ansible.module(MODULE, extra)

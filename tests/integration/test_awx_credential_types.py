@@ -15,9 +15,9 @@ import yaml
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import arcgis_argument_spec
-from ansible_collections.platform_ops.admin.plugins.module_utils.ece import ece_argument_spec
-from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import dcs_argument_spec
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import ECE
+from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import DCS
 from dcs_support import INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
 from modrun import run_module
@@ -53,13 +53,14 @@ def render(credential_type, given, tmp_path, files='tower'):
 
 
 def variables_read():
-    """The environment variables the modules read: their argument specs' fallbacks, and ECE's credentials
-    (read by ece_credentials, so a task's own way of authenticating wins)."""
-    names = {'ECE_API_KEY', 'ECE_USERNAME', 'ECE_PASSWORD'}
-    for spec in (arcgis_argument_spec(), dcs_argument_spec(), ece_argument_spec()):
-        for option in spec.values():
+    """The environment variables the modules read: their argument specs' fallbacks, and the credentials' (taken by
+    the frame's rule, so a task's own credentials win)."""
+    names = set()
+    for connection in (ARCGIS, DCS, ECE):
+        for option in connection.argument_spec().values():
             if 'fallback' in option:
                 names.update(option['fallback'][1])
+        names.update(entry[1] for way in connection.credentials for entry in way)
     return names
 
 

@@ -15,26 +15,12 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT, recap, simulator_fixtures
+from conftest import ROOT, awx_collection, recap, simulator_fixtures  # pylint: disable=unused-import
 from simulators.awx import ADMIN_PASSWORD, ADMIN_USER, AWXSimulator
 
 awx_server, awx = simulator_fixtures('awx', AWXSimulator)
 TYPES = os.path.join(ROOT, 'extensions', 'awx', 'credential_types')
 NAMES = sorted(name[:-4] for name in os.listdir(TYPES) if name.endswith('.yml'))
-
-
-@pytest.fixture(scope='session')
-def awx_collection(tmp_path_factory):
-    """A collections path holding awx.awx: the one make prepared, or fetched from PyPI (tools/)."""
-    given = os.environ.get('PLATFORM_OPS_AWX_COLLECTIONS_PATH')
-    if given:
-        return given
-    import sys  # pylint: disable=import-outside-toplevel
-    sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    from fetch_awx_collection import fetch  # pylint: disable=import-outside-toplevel
-    dest = tmp_path_factory.mktemp('awx-collection')
-    fetch(str(dest))
-    return str(dest)
 
 
 def definition(name):

@@ -19,6 +19,7 @@ import sys
 
 import pytest
 
+import returns
 from conftest import BIN, ROOT
 from dcs_support import dcs, dcs_server  # pylint: disable=unused-import
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
@@ -87,6 +88,20 @@ class Job:
     def task_events(self, name):
         return [event for event in self.events if event['event'] == name]
 
+    def check_returns(self):
+        """Every result of a collection module in the job against its RETURN (loop items one by one); returns how
+        many were checked."""
+        checked = 0
+        for name in ('runner_on_ok', 'runner_on_failed', 'runner_item_on_ok', 'runner_item_on_failed'):
+            for event in self.task_events(name):
+                data = event['event_data']
+                action, result = data.get('resolved_action') or data.get('task_action') or '', data.get('res') or {}
+                # A result too large for an event (the DCS sessions) comes without res: nothing to check.
+                if result and action.startswith(returns.PREFIX) and not (name.startswith('runner_on') and 'results' in result):
+                    returns.check(action, result, where='job task %r' % data.get('task'), failed=name.endswith('failed'))
+                    checked += 1
+        return checked
+
     @property
     def changed(self):
         return sum(self.runner.stats['changed'].values())
@@ -139,6 +154,7 @@ def run_job(ansible, root, case, credential_type, given, served):
     assert runner.status == 'successful' and runner.rc == 0, job.stdout[-6000:]
     assert not job.task_events('runner_on_failed') and not job.task_events('runner_on_unreachable'), job.stdout[-6000:]
     assert job.task_events('runner_on_ok')
+    assert job.check_returns()
     # The job had the credential's variables and no other of the vendors' (none inherited from this process).
     assert {name for name in job.env if name.startswith(VENDOR_PREFIXES)} == set(injected)
     assert all(job.env[name] == value for name, value in injected.items())

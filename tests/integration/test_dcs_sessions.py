@@ -19,7 +19,7 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
     first = ansible.module(SESSIONS, dcs.args(node_id=node))
     assert first.rc == 0, first.output
     assert first.result['changed'] is True
-    assert first.result['killed'] == 40 and len(first.result['sessions']) == 40
+    assert len(first.result['killed']) == 40 and len(first.result['sessions']) == 40
     assert first.result['job']['status'] == 'SUCCESS' and first.result['job_id'] == first.result['job']['job_id']
     kill_all = dcs.sim.logged(method='POST', path='/clients/kill-all')
     assert [entry['json'] for entry in kill_all] == [{'node_id': node, 'kill_all_nodes': False}]
@@ -37,7 +37,7 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
     dcs.sim.clear_log()
     second = ansible.module(SESSIONS, dcs.args(node_id=node))
     assert second.rc == 0, second.output
-    assert second.result['changed'] is False and second.result['killed'] == 0 and second.result['job_id'] is None
+    assert second.result['changed'] is False and second.result['killed'] == [] and second.result['job_id'] is None
     assert dcs.kills() == []
 
 
@@ -86,7 +86,7 @@ def test_check_mode_reports_and_sends_no_kill(ansible, dcs):
 
     dcs.sim.clear_log()
     kill_all = ansible.module(SESSIONS, dcs.args(all_nodes=True), check=True)
-    assert kill_all.rc == 0 and kill_all.result['changed'] is True and kill_all.result['killed'] == 600
+    assert kill_all.rc == 0 and kill_all.result['changed'] is True and len(kill_all.result['killed']) == 600
     assert dcs.kills() == []
 
 
@@ -94,7 +94,8 @@ def test_all_nodes_without_filters_sends_one_kill_all_for_the_instance(ansible, 
     dcs.sim.add_instance(INSTANCE, kind='proxy', sessions=30)
     run = ansible.module(SESSIONS, dcs.args(all_nodes=True))
     assert run.rc == 0, run.output
-    assert run.result['killed'] == 60
+    assert len(run.result['killed']) == 60
+    assert sorted(run.result['killed']) == sorted(session['peer'] for session in run.result['sessions'])
     assert [entry['json'] for entry in dcs.kills()] == [{'kill_all_nodes': True}]
     scanned = [entry['json']['node_id'] for entry in dcs.sim.logged(method='POST', path='/clients$')]
     assert sorted(scanned) == sorted(dcs.sim.session_node_ids(INSTANCE))
@@ -235,7 +236,7 @@ def test_bad_input_fails_before_any_request(ansible, dcs):
         (dict(base, wait_timeout=0), 'wait_timeout must be greater than 0'),
         (dict(base, secret_key=None), 'access_key and secret_key go together'),
         (dict(base, secret_key=''), 'access_key and secret_key go together'),
-        (dict(base, access_key=None, secret_key=None, iam_username='u', iam_password='p'), 'required together'),
+        (dict(base, access_key=None, secret_key=None, iam_username='u', iam_password='p'), 'go together: give all three'),
     ):
         run = ansible.module(SESSIONS, args)
         assert run.result['failed'] is True, args
@@ -306,3 +307,14 @@ def test_odd_session_fields_never_give_a_traceback(ansible, dcs):
     nameless = ansible.module(SESSIONS, dcs.args(node_id=node, idle_longer_than=0), check=True, diff=True)
     assert nameless.result['failed'] is True and 'Traceback' not in nameless.output
     assert 'the session list has a session without an address (addr/peer)' in nameless.result['msg']
+
+
+def test_info_selects_nodes_as_the_kill_module_does(ansible, dcs):
+    dcs.sim.add_instance(INSTANCE, kind='proxy', sessions=5)
+    every = ansible.module(INFO, dcs.args(all_nodes=True))
+    assert every.rc == 0 and every.result['total'] == 10, every.output
+    assert every.result['nodes'] == ansible.module(INFO, dcs.args()).result['nodes']  # the default of 1.0.0
+    dcs.sim.clear_log()
+    both = ansible.module(INFO, dcs.args(all_nodes=True, node_id=dcs.node()))
+    assert both.result['failed'] is True and 'Give either node_id or all_nodes=true, not both' in both.result['msg']
+    assert dcs.sim.logged() == []

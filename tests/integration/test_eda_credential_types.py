@@ -111,7 +111,7 @@ def test_arcgis_credential_feeds_the_source(arcgis, clean_env, tmp_path):
     assert env['ARCGIS_TOKEN'] == ''  # left blank: the source generates its token
     for variable, value in env.items():
         clean_env.setenv(variable, value)
-    source = notebook_deployments.build(dict(max_age_minutes=480, owner='gis_joe', debounce=1, error_threshold=1))
+    source = notebook_deployments.build(dict(older_than_minutes=480, owner='gis_joe', debounce=1, error_threshold=1))
     connected, events = first_poll(source)
     assert connected, events
     assert [event['type'] for event in events] == ['started']

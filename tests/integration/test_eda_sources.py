@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 
 import pytest
@@ -22,11 +23,21 @@ from ansible_collections.platform_ops.admin.extensions.eda.plugins.event_source 
     notebook_deployments,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils._events import SourceError
-from conftest import arcgis, arcgis_server  # pylint: disable=unused-import
+from conftest import ROOT, arcgis, arcgis_server  # pylint: disable=unused-import
 from dcs_support import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
 from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER
 from ece_support import API_KEY, DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
 from modrun import run_module
+
+
+def assert_detail_documented(source, event):
+    """Every key of an event's ``detail`` is named (C(key)) in the source's DOCUMENTATION and in the README's row of
+    the source, where rulebooks and playbooks that use it look."""
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as handle:
+        row = next(line for line in handle if line.startswith('| `%s`' % source.NAME))
+    for key in event['detail']:
+        assert 'C(%s)' % key in source.DOCUMENTATION, (source.NAME, key)
+        assert '`%s`' % key in row.rsplit('|', 2)[-2], (source.NAME, key, row)
 
 
 def drain(queue):
@@ -98,6 +109,7 @@ def test_ece_unhealthy_kibana_gives_one_started_event_then_one_cleared(ece):
         'platform_ops.admin.ece_stateless_health', 'unhealthy', DEPLOYMENT, 'kibana', 'main-kibana')
     assert event['polls'] == 2 and event['detail']['state'] == 'started' and event['detail']['healthy'] is False
     assert len(event['detail']['unhealthy_instances']) == 2
+    assert_detail_documented(ece_stateless_health, event)
     ece.set_instances('kibana', healthy=True)
     assert polls(source, 1, queue) == []
     events = polls(source, 3, queue)
@@ -346,6 +358,7 @@ def test_dcs_node_above_the_threshold_gives_one_event_then_clears_after_the_idle
     assert (event['condition'], event['instance_id'], event['node_id']) == (
         'sessions_above_threshold', INSTANCE, dcs.node())
     assert event['detail'] == dict(sessions=12, max_sessions=10, idle=8, idle_longer_than=3600)
+    assert_detail_documented(dcs_sessions, event)
     # What the example rulebook does: kill the idle sessions of that node.
     out = run_module('dcs_sessions', dcs.args(node_id=event['node_id'], idle_longer_than=3600))
     assert not out.failed and len(out.result['killed']) == 8, out
@@ -376,7 +389,7 @@ def test_dcs_iam_token_obtained_at_run_time_is_masked_in_error_events(dcs):
 def test_dcs_cancel_during_a_scan_wait_stops_the_worker_at_once(dcs):
     dcs.sim.add_instance(INSTANCE, kind='single', sessions=3)
     dcs.sim.scan_duration = 30.0
-    source = dcs_sessions.build(dcs_args(dcs, scan_timeout=60))
+    source = dcs_sessions.build(dcs_args(dcs, wait_timeout=60))
     closed = record_closes(source)
 
     async def scenario():
@@ -401,7 +414,8 @@ def test_dcs_cancel_during_a_scan_wait_stops_the_worker_at_once(dcs):
     (dict(instance_ids=['.']), 'instance_ids must be an id'),
     (dict(endpoint='https://u:pw-in-url@dcs.example.com'), 'endpoint'),
     (dict(secret_key=None), 'access_key'),
-    (dict(scan_timeout=0), 'scan_timeout'),
+    (dict(wait_timeout=0), 'wait_timeout'),
+    (dict(scan_timeout=0), 'wait_timeout'),  # the name of release 1.0.0, an alias
 ])
 def test_dcs_bad_arguments_fail_before_any_request(dcs, monkeypatch, args, message):
     for name in ('HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_DCS_ENDPOINT'):
@@ -421,11 +435,12 @@ def test_notebook_running_too_long_gives_one_event_then_clears_when_terminated(a
     arcgis.sim.add_deployment('gis_ann', age_minutes=600)
     password = arcgis.sim.users['admin']['password']
     source = notebook_deployments.build(dict(url=arcgis.url, username='admin', password=password,
-                                             ca_path=arcgis.ca_file, max_age_minutes=480, owner='gis_joe',
+                                             ca_path=arcgis.ca_file, older_than_minutes=480, owner='gis_joe',
                                              debounce=1, jitter=0))
     events = polls(source, 3)
     assert [(event['type'], event['deployment_id']) for event in events] == [('started', old['id'])]
     assert events[0]['detail']['owner'] == 'gis_joe' and events[0]['detail']['age_minutes'] >= 600
+    assert_detail_documented(notebook_deployments, events[0])
     out = run_module('notebook_deployment', arcgis.args(deployment_ids=[old['id']], state='absent'))
     assert not out.failed, out
     events = polls(source, 2)
@@ -454,3 +469,14 @@ def test_a_failing_deployment_beside_one_with_nothing_to_watch_is_an_item_error(
     # The readable deployment was read: the source worked, one deployment failed.
     assert [(event['type'], event.get('deployment_id')) for event in events] == [('error', 'gone')], events
     assert kept
+
+
+@pytest.mark.parametrize('old, new, value', [('max_age_minutes', 'older_than_minutes', 480),
+                                             ('scan_timeout', 'wait_timeout', 60.0)])
+def test_the_option_names_of_release_1_0_0_still_work(arcgis, dcs, old, new, value):
+    if new == 'older_than_minutes':
+        source = notebook_deployments.build({'url': arcgis.url, 'token': 't', old: value})
+    else:
+        source = dcs_sessions.build(dcs_args(dcs, **{old: value}))
+    assert source.module.params[new] == value
+    stop(source)

@@ -140,7 +140,7 @@ def test_kill_all_whose_answer_is_lost_after_it_was_applied_is_changed(dcs, faul
     out = run_module(SESSIONS, dcs.args(node_id=node))
     fault.record(3, 'kill-all applied, its answer cut', SESSIONS, out, applied=_count(dcs, node) < 30,
                  writes=dcs.sim.writes(), allowed_writes=WRITES)
-    assert not out.failed and out.result['killed'] == 30, out
+    assert not out.failed and len(out.result['killed']) == 30, out
     assert len(dcs.sim.logged(method='POST', path=KILL_ALL)) == 1
 
 
@@ -211,19 +211,20 @@ def test_wait_timeout_over_a_day_fails_before_any_request(dcs, fault):
 def test_loser_of_two_kill_alls_reports_ok_unchanged(dcs, fault, node, wait):
     dcs.sim.job_duration = 0.8
     with dcs.sim.lock:
-        # The other task's kill-all job is under way.
+        # The other task's kill-all job is under way, long enough to be under way still when this task's kill-all
+        # arrives on a loaded machine (many test workers at once).
         instance = dcs.sim.instances[INSTANCE]
-        job_id = dcs.sim.new_job('killAllClients', dcs.sim.job_duration, instance['sessions'][node].clear)
+        job_id = dcs.sim.new_job('killAllClients', 3.0, instance['sessions'][node].clear)
         dcs.sim.jobs[job_id]['instance_id'] = INSTANCE
     out = run_module(SESSIONS, dcs.args(node_id=node, wait=wait))
     fault.record(10, 'two kill-alls at once: the loser (wait=%s)' % str(wait).lower(), SESSIONS, out, applied=False,
                  writes=[entry for entry in dcs.sim.writes() if entry['path'].endswith('/kill-all')],
                  allowed_writes=WRITES, note='waited until the sessions were gone' if wait else '')
-    assert not out.failed and out.result['killed'] == 0, out
+    assert not out.failed and out.result['killed'] == [], out
     assert any('DCS.4957' in warning and 'another kill-all job' in warning for warning in out.warnings)
     if wait:
         assert _count(dcs, node) == 0
-    time.sleep(0.9)
+    time.sleep(max(0.0, dcs.sim.jobs[job_id]['done_at'] - time.time()) + 0.1)
 
 
 def test_scan_answered_without_job_id_fails_unchanged(dcs, fault, node):

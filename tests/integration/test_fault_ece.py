@@ -81,7 +81,7 @@ def test_plain_http_url_warns_that_the_credential_travels_in_clear(ece, fault, c
     out = run_module(INFO, task)
     fault.record(2, 'plain http url with the %s' % credentials.replace('_', ' '), INFO, out, applied=False)
     expected = 'the API key' if credentials == 'api_key' else 'the password'
-    assert any('plain http' in warning and expected in warning for warning in out.warnings), out
+    assert 'url uses plain http: the network carries %s unencrypted; use https.' % expected in out.warnings, out
 
 
 # --- 3: changed is what the server did --------------------------------------------------------------------------
@@ -225,7 +225,11 @@ def test_loser_of_two_parallel_restarts_fails_unchanged_and_names_the_plan(ece, 
     ece.sim.add_fault(path=r'/kibana/main-kibana/_restart$', method='POST', delay=0.4)
 
     def other_restart():
-        time.sleep(0.15)
+        # Once this task's restart has arrived (held by the fault's delay): after its read, however slow that was
+        # (the first run of a process imports the module, which takes longer than any fixed wait on a busy machine).
+        deadline = time.monotonic() + 30
+        while not ece.sim.logged('POST', path=r'/_restart$') and time.monotonic() < deadline:
+            time.sleep(0.01)
         with ece.sim.lock:
             ece.sim._start_plan(ece.sim.resource(DEPLOYMENT, 'kibana', 'main-kibana'), 'restart', duration=30)  # pylint: disable=protected-access
 

@@ -137,9 +137,10 @@ class ECESimulator(Simulator):
             setattr(self, key, value)
 
     def seed(self, data):
-        """Control API: ``{"deployments": [{"deployment_id", "name", "kinds"}], "pending": [{"deployment_id", "kind",
-        "ref_id"}], "fail_next_plan": {"step", "message"}, "plan_duration": s, "plan_appear_delay": s,
-        "instance_delay": s, "legacy_elevated_permissions": bool}``."""
+        """Control API: ``{"deployments": [{"deployment_id", "name", "kinds"}], "instances": [{"deployment_id", "kind",
+        "ref_id", "healthy", "running", "maintenance"}], "pending": [{"deployment_id", "kind", "ref_id"}],
+        "fail_next_plan": {"step", "message"}, "plan_duration": s, "plan_appear_delay": s, "instance_delay": s,
+        "legacy_elevated_permissions": bool}``."""
         data = dict(data)
         if 'fail_next_plan' in data:
             self.fail_next_plan(**data.pop('fail_next_plan'))
@@ -147,6 +148,8 @@ class ECESimulator(Simulator):
             self.add_deployment(**spec)
         for spec in data.pop('fleets', ()):
             self.add_fleet(**spec)
+        for spec in data.pop('instances', ()):
+            self.set_instances(**spec)
         for spec in data.pop('pending', ()):
             self.set_pending(**spec)
         self.configure(**data)
@@ -188,6 +191,19 @@ class ECESimulator(Simulator):
                     self.resource(deployment_id, kind, 'main-' + kind)['instances'][0]['healthy'] = False
                 ids.append(deployment_id)
         return ids
+
+    def set_instances(self, deployment_id, kind, ref_id, **fields):
+        """Set ``healthy``, ``running`` or ``maintenance`` on every instance of a resource (``running: false`` stops
+        the resource, as an operator who stopped its instances would)."""
+        unknown = set(fields) - {'healthy', 'running', 'maintenance'}
+        if unknown:
+            raise ValueError('unknown instance fields: %s' % ', '.join(sorted(unknown)))
+        with self.lock:
+            res = self.resource(deployment_id, kind, ref_id)
+            for instance in res['instances']:
+                instance.update(fields)
+            if 'running' in fields:
+                res['status'] = 'started' if fields['running'] else 'stopped'
 
     def _new_resource(self, kind, ref_id, instances):
         now = time.time()

@@ -172,18 +172,23 @@ class HuaweiDCSSimulator(Simulator):
 
     # --- state helpers (tests call these directly) -------------------------------------------
 
-    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None, project_id=PROJECT_ID,
-                     **info):
+    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None, session_nodes=None,
+                     project_id=PROJECT_ID, **info):
         """An instance of ``project_id`` whose session nodes (proxies, or the master) each get ``sessions`` sessions;
-        ``info`` overrides what the instance list shows of it (``name``, ``status``, ``engine``, ``tags``...)."""
+        ``session_nodes`` (``[{"node_id", "sessions"}]``, in the order of those nodes) gives them their ids and counts
+        instead; ``info`` overrides what the instance list shows of it (``name``, ``status``, ``engine``, ``tags``...)."""
         with self.lock:
             nodes = nodes or make_nodes(kind)
             instance = {'nodes': nodes, 'sessions': {}, 'snapshots': {}, 'project_id': project_id,
                         'info': instance_info(instance_id, kind, len(self.instances), info)}
             proxies = [node for node in nodes if node['node_type'] == 'proxy']
             targets = proxies or [node for node in nodes if node['node_type'] == 'master']
+            counts = {}
+            for node, spec in zip(targets, session_nodes or ()):
+                node['node_id'] = spec.get('node_id') or node['node_id']
+                counts[node['node_id']] = int(spec.get('sessions', sessions))
             for number, node in enumerate(nodes):
-                count = sessions if node in targets else 0
+                count = counts.get(node['node_id'], sessions) if node in targets else 0
                 instance['sessions'][node['node_id']] = {
                     item['peer']: item for item in (make_session(index, 10 + number, idle) for index in range(count))}
             self.instances[instance_id] = instance
@@ -225,7 +230,7 @@ class HuaweiDCSSimulator(Simulator):
             self.fail_reason = str(data.pop('fail_reason'))
         for instance_id, spec in (data.pop('instances', None) or {}).items():
             self.add_instance(instance_id, kind=spec.get('kind', 'proxy'), sessions=int(spec.get('sessions', 0)),
-                              project_id=spec.get('project_id', PROJECT_ID))
+                              session_nodes=spec.get('session_nodes'), project_id=spec.get('project_id', PROJECT_ID))
         for project_id in data.pop('projects', None) or ():
             self.projects.add(project_id)
         for spec in data.pop('fleets', None) or ():

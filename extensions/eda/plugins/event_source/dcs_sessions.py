@@ -31,10 +31,11 @@ description:
   - Bad arguments (unknown options, dot ids, bad endpoints, incomplete credentials, a missing O(ca_path)) fail
     the source before any request. Stopping the source interrupts a scan wait.
   - Every event has C(source), C(type) and C(condition) (V(sessions_above_threshold)). C(started) and C(cleared)
-    events add C(instance_id), C(node_id), C(polls) and C(detail) (C(sessions), C(max_sessions), and C(idle) - the
-    sessions idle longer than O(idle_longer_than) seconds, which a rule can kill with
-    M(platform_ops.admin.dcs_sessions)). C(error) and C(recovered) events have C(failures) and C(message) (C(error)
-    only) instead, with C(instance_id) when one instance failed. No secret appears in an event.
+    events add C(instance_id), C(node_id), C(polls) and C(detail) - C(sessions) (how many the node holds),
+    C(max_sessions), C(idle) (how many of them are idle longer than O(idle_longer_than) seconds) and
+    C(idle_longer_than) (that threshold, for a rule to hand to M(platform_ops.admin.dcs_sessions), which kills
+    them). C(error) and C(recovered) events have C(failures) and C(message) (C(error) only) instead, with
+    C(instance_id) when one instance failed. No secret appears in an event.
   - Connection options are those of M(platform_ops.admin.dcs_sessions), with the same C(HUAWEICLOUD_*)
     environment fallbacks (what the collection's EDA credential types inject).
 options:
@@ -82,10 +83,14 @@ options:
     description: Sessions idle for more than this many seconds are counted as C(detail.idle).
     type: int
     default: 3600
-  scan_timeout:
-    description: Seconds to wait for the session scan jobs of an instance.
+  wait_timeout:
+    description:
+      - Seconds to wait for the session scan jobs of an instance (as O(platform_ops.admin.dcs_sessions_info#module:wait_timeout)
+        of the modules), at most V(3600).
+      - The alias O(scan_timeout) is the name of release 1.0.0.
     type: float
     default: 120
+    aliases: [scan_timeout]
   region:
     description: Region (C(HUAWEICLOUD_SDK_REGION)); or O(endpoint).
     type: str
@@ -226,7 +231,7 @@ SOURCE_SPEC = dict(
     instance_ids=dict(type='list', elements='str'),
     max_sessions=dict(type='int', required=True),
     idle_longer_than=dict(type='int', default=3600),
-    scan_timeout=dict(type='float', default=120.0),
+    wait_timeout=dict(type='float', default=120.0, aliases=['scan_timeout']),
     interval=dict(type='float', default=300.0),
 )
 
@@ -263,9 +268,9 @@ def build(args):
                                      'instance_ids alone).' % ', '.join(chosen))
     if params['max_sessions'] < 0 or params['idle_longer_than'] < 0:
         raise events.SourceError('max_sessions and idle_longer_than must be 0 or more.')
-    if not 0 < params['scan_timeout'] <= 3600:
-        raise events.SourceError('scan_timeout must be greater than 0 and at most 3600 seconds, got %s.'
-                                 % params['scan_timeout'])
+    if not 0 < params['wait_timeout'] <= 3600:
+        raise events.SourceError('wait_timeout must be greater than 0 and at most 3600 seconds, got %s.'
+                                 % params['wait_timeout'])
     # The checks of connecting (and of the filters), without a request (with an IAM user, connecting asks IAM for a
     # token).
     _fleet.DCSFleet(modules).close()
@@ -279,7 +284,7 @@ def build(args):
     def read(fleet, observation, index, instance_id):
         client = fleet.connect(index)
         node_ids = client.session_nodes(instance_id)
-        by_node = client.scan_sessions(instance_id, node_ids, params['scan_timeout'])
+        by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
         for node_id, sessions in by_node.items():
             key = (instance_id, node_id)
             observation.seen[key] = dict(sessions=len(sessions))

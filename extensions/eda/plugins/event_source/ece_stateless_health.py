@@ -29,8 +29,9 @@ description:
   - Bad arguments (unknown options, dot ids, a bad O(url), no credentials, a missing O(ca_path)) fail the source
     before any request. Warnings (plain http, O(validate_certs=false)) are logged once.
   - Every event has C(source), C(type) and C(condition) (V(unhealthy)). C(started) and C(cleared) events add
-    C(deployment_id), C(kind), C(ref_id), C(polls) and C(detail) (the resource's status, state, health, unhealthy
-    instances and pending plan). C(error) and C(recovered) events have C(failures) and C(message) (C(error) only)
+    C(deployment_id), C(kind), C(ref_id), C(polls) and C(detail) - C(status), C(state) and C(healthy) as
+    M(platform_ops.admin.ece_stateless_resource_info) returns them, C(unhealthy_instances) (their names) and
+    C(pending_plan) (whether a plan is pending). C(error) and C(recovered) events have C(failures) and C(message) (C(error) only)
     instead, with C(deployment_id) when one deployment failed. No secret appears in an event.
   - Connection options are those of M(platform_ops.admin.ece_stateless_resource), with the same C(ECE_*)
     environment fallbacks (what the collection's EDA credential types inject).

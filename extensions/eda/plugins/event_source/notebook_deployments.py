@@ -10,7 +10,8 @@ DOCUMENTATION = r'''
 short_description: Emit an event when an ArcGIS notebook deployment has run longer than allowed, and when it is gone
 description:
   - Lists the notebook deployments (one request per poll, as M(platform_ops.admin.notebook_deployment_info) does)
-    and watches those older than O(max_age_minutes), optionally only those of O(owner).
+    and watches those older than O(older_than_minutes), optionally only those of O(owner), as
+    M(platform_ops.admin.notebook_deployment_info) selects them with its option of the same name.
   - Edge-triggered - one event of type C(started) when a deployment has been over age for O(debounce) consecutive
     polls, one of type C(cleared) when it has not been listed (terminated) for O(debounce) consecutive polls.
   - After O(error_threshold) failed polls in a row, one event of type C(error); one of type C(recovered) when
@@ -25,10 +26,13 @@ description:
   - Connection options are those of M(platform_ops.admin.notebook_deployment), with the same C(ARCGIS_*)
     environment fallbacks (what the collection's EDA credential types inject).
 options:
-  max_age_minutes:
-    description: A deployment created more than this many minutes ago is over age.
+  older_than_minutes:
+    description:
+      - A deployment created more than this many minutes ago is over age.
+      - The alias O(max_age_minutes) is the name of release 1.0.0.
     type: int
     required: true
+    aliases: [max_age_minutes]
   owner:
     description: Only the deployments of this user (an empty string means everyone's).
     type: str
@@ -95,7 +99,7 @@ EXAMPLES = r'''
   hosts: localhost
   sources:
     - platform_ops.admin.notebook_deployments:
-        max_age_minutes: 480
+        older_than_minutes: 480
   rules:
     - name: Terminate the notebook
       condition: event.type == "started"
@@ -126,7 +130,7 @@ def _events():
 
 NAME = 'platform_ops.admin.notebook_deployments'
 SOURCE_SPEC = dict(
-    max_age_minutes=dict(type='int', required=True),
+    older_than_minutes=dict(type='int', required=True, aliases=['max_age_minutes']),
     owner=dict(type='str'),
     interval=dict(type='float', default=300.0),
 )
@@ -140,8 +144,8 @@ def build(args):
 
     module = events.SourceModule(arcgis.ARCGIS, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
     params = module.params
-    if params['max_age_minutes'] < 0:
-        raise events.SourceError('max_age_minutes must be 0 or more, got %d.' % params['max_age_minutes'])
+    if params['older_than_minutes'] < 0:
+        raise events.SourceError('older_than_minutes must be 0 or more, got %d.' % params['older_than_minutes'])
     owner = params['owner'] or None
     arcgis.arcgis_client_from_module(module).close()  # validates the connection options; sends nothing
 
@@ -153,7 +157,7 @@ def build(args):
         for entry in listed:
             if owner is None or entry.get('username') == owner:
                 observation.seen[entry['id']] = dict(owner=entry.get('username'))
-        for entry in arcgis.select_deployments(listed, owner=owner, older_than_minutes=params['max_age_minutes']):
+        for entry in arcgis.select_deployments(listed, owner=owner, older_than_minutes=params['older_than_minutes']):
             observation.conditions[entry['id']] = dict(
                 owner=entry.get('username'), age_minutes=int(arcgis.deployment_age_minutes(entry)),
                 date_created=entry.get('dateCreated'), runtime=entry.get('notebookRuntimeName'))

@@ -180,18 +180,3 @@ def test_state_readers_take_odd_answers_without_raising(odd):
     assert summary['pending_plan'] is None
     ece_utils.plan_failure(odd)
     assert ece_utils.resources_of({'resources': {'kibana': [odd, None, {'ref_id': 'k'}]}}, 'kibana') == [{'ref_id': 'k'}]
-
-
-@pytest.mark.parametrize('params,environ,expected', [
-    # The task's way wins; the environment fills in only that way's missing parts.
-    (dict(username='u', password='p'), dict(ECE_API_KEY='k'), (None, 'u', 'p')),
-    (dict(username='u'), dict(ECE_API_KEY='k', ECE_PASSWORD='p'), (None, 'u', 'p')),
-    (dict(api_key='k'), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
-    (dict(), dict(ECE_API_KEY='k', ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
-    (dict(), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), (None, 'u', 'p')),
-    (dict(), dict(), (None, None, None)),
-])
-def test_credentials_task_first_then_environment(params, environ, expected):
-    full = dict(api_key=None, username=None, password=None)
-    full.update(params)
-    assert ece_utils.ece_credentials(full, environ) == expected

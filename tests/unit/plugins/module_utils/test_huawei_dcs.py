@@ -145,8 +145,9 @@ def test_returns_within_one_poll_interval_of_the_job_finishing(served):
     assert elapsed >= 1.7
     assert elapsed - 1.7 <= intervals[-1], (elapsed, intervals)
     # That holds for any schedule; what makes it worth something is a short interval: the third poll of the
-    # schedule (2.375 s, plus request time) saw SUCCESS, not a later one.
-    assert len(client.polls) == 3 and elapsed <= 2.375 + 0.6, (elapsed, intervals)
+    # schedule (2.375 s, plus request time) saw SUCCESS, not a later one. (On a loaded machine the requests take
+    # longer, and the second poll may already come after 1.7 s and see it.)
+    assert len(client.polls) <= 3 and elapsed <= 2.375 + 0.6, (elapsed, intervals)
     print('job of %.1fs: returned after %.3fs, last poll interval %.3fs' % (1.7, elapsed, intervals[-1]))
 
 

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The frame every module runs in (``_module.PlatformModule``): option specs merged, the client always closed,
 an ``ApiError`` or a ``Refusal`` turned into one ``fail_json`` with the partial result, ``changed``/``diff``
-owned by ``report``; and the check-mode guard the frame hands to the HTTP client."""
+owned by ``report``; the check-mode guard the frame hands to the HTTP client; and the one rule for credentials of
+every vendor (the task's win, the environment is a fallback)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ import pytest
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import Connection, PlatformModule, Refusal
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import common_argument_spec, http_from_module
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import resolve_credentials
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS_CREDENTIALS, ARCGIS_PASSWORD_WAY
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import ECE_CREDENTIALS
+from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import DCS_CREDENTIALS
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, CheckModeWrite
 from modrun import _module_args  # pylint: disable=protected-access
 
@@ -125,3 +130,85 @@ def test_the_client_the_frame_builds_refuses_writes_in_check_mode(check):
     result, _clients = run(body, args=dict(retries=0, timeout=2), check=check)
     assert built[0].check_mode is check
     assert (result['refused'] is not None) is check
+
+
+# --- credentials: the task's win, the environment is a fallback (one rule for every vendor) --------------------
+
+ECE_OPTIONS = ('api_key', 'username', 'password')
+DCS_OPTIONS = ('access_key', 'secret_key', 'security_token', 'iam_username', 'iam_password', 'domain_name')
+ARCGIS_OPTIONS = ('token', 'username', 'password')
+
+
+def resolved(ways, options, params, environ):
+    full = dict.fromkeys(options)
+    full.update(params)
+    taken = resolve_credentials(full, ways, environ)
+    return tuple(full[option] for option in options), taken
+
+
+@pytest.mark.parametrize('params,environ,expected', [
+    # The task's way wins; the environment fills in only that way's missing parts.
+    (dict(username='u', password='p'), dict(ECE_API_KEY='k'), (None, 'u', 'p')),
+    (dict(username='u'), dict(ECE_API_KEY='k', ECE_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(api_key='k'), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
+    (dict(), dict(ECE_API_KEY='k', ECE_USERNAME='u', ECE_PASSWORD='p'), ('k', None, None)),
+    (dict(), dict(ECE_USERNAME='u', ECE_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(), dict(ECE_API_KEY='', ECE_USERNAME='u', ECE_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(), dict(), (None, None, None)),
+])
+def test_ece_credentials_task_first_then_environment(params, environ, expected):
+    assert resolved(ECE_CREDENTIALS, ECE_OPTIONS, params, environ)[0] == expected
+
+
+@pytest.mark.parametrize('params,environ,expected', [
+    # The issue's case: an IAM task while the keys of another example are exported.
+    (dict(iam_username='u', iam_password='p', domain_name='d'), dict(HUAWEICLOUD_SDK_AK='AK', HUAWEICLOUD_SDK_SK='SK'),
+     (None, None, None, 'u', 'p', 'd')),
+    (dict(access_key='AK2', secret_key='SK2'), dict(HUAWEICLOUD_IAM_USERNAME='u', HUAWEICLOUD_IAM_PASSWORD='p',
+                                                    HUAWEICLOUD_IAM_DOMAIN_NAME='d'),
+     ('AK2', 'SK2', None, None, None, None)),
+    # The environment's security token goes only with the environment's access key.
+    (dict(access_key='AK2', secret_key='SK2'), dict(HUAWEICLOUD_SDK_AK='AK', HUAWEICLOUD_SDK_SK='SK',
+                                                    HUAWEICLOUD_SDK_SECURITY_TOKEN='ST'),
+     ('AK2', 'SK2', None, None, None, None)),
+    (dict(), dict(HUAWEICLOUD_SDK_AK='AK', HUAWEICLOUD_SDK_SK='SK', HUAWEICLOUD_SDK_SECURITY_TOKEN='ST'),
+     ('AK', 'SK', 'ST', None, None, None)),
+    (dict(iam_password='p'), dict(HUAWEICLOUD_SDK_AK='AK', HUAWEICLOUD_IAM_USERNAME='u', HUAWEICLOUD_IAM_DOMAIN_NAME='d'),
+     (None, None, None, 'u', 'p', 'd')),
+    # Keys before an IAM user when both are only in the environment.
+    (dict(), dict(HUAWEICLOUD_SDK_AK='AK', HUAWEICLOUD_SDK_SK='SK', HUAWEICLOUD_IAM_USERNAME='u'),
+     ('AK', 'SK', None, None, None, None)),
+    # A task that gives both ways keeps both (the vendor's checks refuse it); nothing is added.
+    (dict(access_key='AK2', iam_username='u'), dict(HUAWEICLOUD_SDK_SK='SK', HUAWEICLOUD_IAM_PASSWORD='p'),
+     ('AK2', 'SK', None, 'u', None, None)),
+])
+def test_dcs_credentials_task_first_then_environment(params, environ, expected):
+    assert resolved(DCS_CREDENTIALS, DCS_OPTIONS, params, environ)[0] == expected
+
+
+@pytest.mark.parametrize('params,environ,expected', [
+    (dict(username='u', password='p'), dict(ARCGIS_TOKEN='t'), (None, 'u', 'p')),
+    (dict(token='t'), dict(ARCGIS_USERNAME='u', ARCGIS_PASSWORD='p'), ('t', None, None)),
+    (dict(username='u'), dict(ARCGIS_TOKEN='t', ARCGIS_PASSWORD='p'), (None, 'u', 'p')),
+    (dict(), dict(ARCGIS_TOKEN='t', ARCGIS_USERNAME='u', ARCGIS_PASSWORD='p'), ('t', None, None)),
+    (dict(), dict(ARCGIS_USERNAME='u', ARCGIS_PASSWORD='p'), (None, 'u', 'p')),
+])
+def test_arcgis_credentials_task_first_then_environment(params, environ, expected):
+    assert resolved(ARCGIS_CREDENTIALS, ARCGIS_OPTIONS, params, environ)[0] == expected
+
+
+def test_arcgis_token_generation_takes_the_password_way_even_beside_a_token():
+    # arcgis_token ignores a token (module_defaults of the later tasks) and takes the environment's user.
+    environ = dict(ARCGIS_USERNAME='u', ARCGIS_PASSWORD='p')
+    taken = resolved((ARCGIS_PASSWORD_WAY,), ARCGIS_OPTIONS, dict(token='t'), environ)
+    assert taken == (('t', 'u', 'p'), ['username', 'password'])
+
+
+def test_secrets_taken_from_the_environment_are_hidden(monkeypatch):
+    monkeypatch.setenv('TEST_TOKEN', 'environment-secret-1')
+    spec = dict(common_argument_spec('TEST_'), token=dict(type='str', no_log=True), user=dict(type='str'))
+    frame = Connection(lambda: dict(spec), None, credentials=((('token', 'TEST_TOKEN'), ('user', 'TEST_USER')),))
+    monkeypatch.setenv('TEST_USER', 'someone')
+    params, hidden = dict(token=None, user=None), set()
+    frame.prepare(params, spec, hidden)
+    assert params == dict(token='environment-secret-1', user='someone') and hidden == {'environment-secret-1'}

@@ -159,10 +159,16 @@ def test_dcs_sessions_input_problems(extra, words):
 
 
 def test_dcs_sessions_info_input_problems():
-    assert dcs_sessions_info.input_problem(dcs_params()) is None
-    assert dcs_sessions_info.input_problem(dcs_params(node_id=None)) is None
-    assert 'must not be empty' in dcs_sessions_info.input_problem(dcs_params(node_id=''))
-    assert 'wait_timeout' in dcs_sessions_info.input_problem(dcs_params(wait_timeout=0))
+    def problem(**extra):
+        return dcs_sessions_info.input_problem(dcs_params(**dict(dict(all_nodes=None), **extra)))
+    assert problem() is None
+    assert problem(node_id=None) is None  # every node, as in release 1.0.0
+    assert problem(node_id=None, all_nodes=True) is None  # the same, said as dcs_sessions needs it
+    assert 'must not be empty' in problem(node_id='')
+    assert 'wait_timeout' in problem(wait_timeout=0)
+    # The node selection reads, and is refused, as in dcs_sessions.
+    assert problem(all_nodes=True) == dcs_sessions.input_problem(dcs_params(all_nodes=True))
+    assert 'Give node_id, or all_nodes=true' in problem(node_id=None, all_nodes=False)
 
 
 def test_dcs_diff_shows_the_sessions_that_go():
