@@ -105,30 +105,30 @@ notes:
 '''
 
 EXAMPLES = r'''
-# dcs_instances.yml - with the AWX credential type (or the HUAWEICLOUD_* variables), one project:
-plugin: platform_ops.admin.dcs_instances
-statuses: [RUNNING]
-
-# fleet.dcs_instances.yml - two projects in two regions, keys from the environment, cached for 10 minutes:
+# fleet.dcs_instances.yml - the running instances of two projects in two regions, keys from the environment (the
+# HUAWEICLOUD_* variables an AWX credential of the collection's type injects), cached for ten minutes.
 plugin: platform_ops.admin.dcs_instances
 projects:
   - project_id: 0605767f1a80d5762fe0c00b2ed9c1a3
     region: ap-southeast-1
   - project_id: 5d8b7e3f2a6c4e9d8f1a0b2c3d4e5f60
     region: cn-north-4
-tags:
-  team: payments
+statuses: [RUNNING]
 hostnames: name
 cache: true
 cache_plugin: ansible.builtin.jsonfile
-cache_connection: /var/cache/ansible/dcs
+cache_connection: .cache/dcs_instances
 cache_timeout: 600
+compose:
+  dcs_memory_mb: dcs_capacity * 1024
 keyed_groups:
-  - key: dcs_tags.env | default('none')
+  - key: dcs_tags.env | default('untagged')
     prefix: env
 
-# A play over the fleet: each host's ids reach the modules through module_defaults.
-# - name: Kill the idle sessions of every instance, 25 at a time
+# With a single project given by the credential, the file needs only "plugin: platform_ops.admin.dcs_instances".
+# A play over these hosts maps each host's ids to the action group once, and its tasks need none:
+#
+# - name: Kill the idle sessions of every running instance, 25 at a time
 #   hosts: dcs_status_running
 #   gather_facts: false
 #   vars:
@@ -136,8 +136,9 @@ keyed_groups:
 #   module_defaults:
 #     group/platform_ops.admin.huawei_dcs:
 #       project_id: "{{ dcs_project_id }}"
-#       region: "{{ dcs_region | default(omit, true) }}"
+#       region: "{{ dcs_region }}"
 #       endpoint: "{{ dcs_endpoint }}"
+#       iam_endpoint: "{{ dcs_iam_endpoint }}"
 #       instance_id: "{{ dcs_instance_id }}"
 #   tasks:
 #     - name: Kill the sessions idle for an hour

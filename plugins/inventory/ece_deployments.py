@@ -98,28 +98,29 @@ notes:
 '''
 
 EXAMPLES = r'''
-# ece_deployments.yml - with the AWX credential type (or ECE_URL and ECE_API_KEY), every deployment:
+# prod.ece_deployments.yml - the production deployments, named by their names, with their Kibana and APM resources;
+# the API key from the environment (ECE_API_KEY, as an AWX credential of the collection's type injects it).
 plugin: platform_ops.admin.ece_deployments
-
-# prod.ece_deployments.yml - the production deployments with Kibana or APM, named by their names, cached:
-plugin: platform_ops.admin.ece_deployments
+url: https://coordinator.example.com:12443
 tags:
   env: production
 kinds: [kibana, apm]
 hostnames: name
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: /var/cache/ansible/ece
 keyed_groups:
   - key: ece_tags.team | default('none')
     prefix: team
 
+# With the credential's URL and key, "plugin: platform_ops.admin.ece_deployments" alone lists every deployment.
 # A play over the deployments whose Kibana is unhealthy: the role takes the deployment from the host.
+#
 # - name: Restart unhealthy stateless resources, 10 deployments at a time
 #   hosts: ece_unhealthy_kibana
 #   gather_facts: false
 #   vars:
 #     ansible_python_interpreter: "{{ ansible_playbook_python }}"
+#   module_defaults:
+#     group/platform_ops.admin.ece:
+#       url: "{{ ece_url }}"
 #   roles:
 #     - role: platform_ops.admin.ece_stateless_health
 '''

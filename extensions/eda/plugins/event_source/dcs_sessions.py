@@ -192,8 +192,6 @@ EXAMPLES = r'''
             region: ap-southeast-1
           - project_id: 5d8b7e3f2a6c4e9d8f1a0b2c3d4e5f60
             region: cn-north-4
-        tags:
-          team: payments
         max_sessions: 5000
   rules:
     - name: Kill the sessions idle for half an hour on that node, in its project
