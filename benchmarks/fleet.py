@@ -18,8 +18,8 @@ instance, from the same seed:
   share one machine, so each gets forks 6 (24 in all, as ``forks-25``): 4 x 25 processes on 2 cores starve the
   simulator itself.
 
-It reports each run's wall time, the CPU time of the Ansible processes (user and system), the requests the simulator
-saw and the ratio to ``loop``, and checks that every run killed every idle session and nothing else. A measurement, not a test: it asserts nothing about speed.
+It reports each run's wall time, the CPU time of the Ansible processes (user and system) and of the simulator, the
+requests the simulator saw and the ratio to ``loop``, and checks that every run killed every idle session and nothing else. A measurement, not a test: it asserts nothing about speed.
 
     .venv/bin/python benchmarks/fleet.py [--instances N] [--json FILE] [way ...]
 """
@@ -84,20 +84,23 @@ def loop_play(workdir, url, ca_file, ids):
 
 
 def run(commands, env, workdir):
-    """Start every command at once; the wall time until the last one ends, and the CPU time (user and system) the
-    commands and their children used."""
+    """Start every command at once; the wall time until the last one ends, the CPU time (user and system) the commands
+    and their children used, and the CPU time of this process meanwhile (the simulator, which shares the machine)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     processes = [subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE,  # pylint: disable=consider-using-with
                                   stderr=subprocess.STDOUT, text=True) for command in commands]
     outputs = [process.communicate()[0] for process in processes]
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own_after = resource.getrusage(resource.RUSAGE_SELF)
     for process, output in zip(processes, outputs):
         if process.returncode != 0:
             failures = [line for line in output.splitlines() if line.startswith(('fatal:', 'failed:', '[ERROR]'))]
             raise RuntimeError('%s failed:\n%s' % (' '.join(process.args), '\n'.join(failures[:20]) or output[-4000:]))
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            (own_after.ru_utime - own.ru_utime) + (own_after.ru_stime - own.ru_stime))
 
 
 def main():
@@ -143,7 +146,7 @@ def main():
                     sim.clear_log()  # the sync happened before the job
                     commands = [playbook + ['-i', script, '-f', str(SLICE_FORKS), 'platform_ops.admin.dcs_fleet_session_cleanup']
                                 for script in scripts]
-                elapsed, cpu = run(commands, env, workdir)
+                elapsed, cpu, simulator_cpu = run(commands, env, workdir)
                 left = idle_left(sim)
                 if left:
                     raise AssertionError('%s left %d of %d idle sessions' % (way, left, expected))
@@ -151,9 +154,10 @@ def main():
                 if killed != expected:
                     raise AssertionError('%s killed %d sessions, %d were idle' % (way, killed, expected))
                 report['runs'][way] = dict(seconds=round(elapsed, 1), cpu_seconds=round(cpu, 1),
-                                           requests=len(sim.logged()), killed=killed)
-                print('%-9s %7.1f s  %7.1f CPU-s  %6d requests  %5d sessions killed' % (
-                    way, elapsed, cpu, len(sim.logged()), killed), flush=True)
+                                           simulator_cpu_seconds=round(simulator_cpu, 1), requests=len(sim.logged()),
+                                           killed=killed)
+                print('%-9s %7.1f s  %7.1f CPU-s (simulator %5.1f)  %6d requests  %5d sessions killed' % (
+                    way, elapsed, cpu, simulator_cpu, len(sim.logged()), killed), flush=True)
         loop = report['runs'].get('loop', {}).get('seconds')
         if loop:
             for way, row in report['runs'].items():
