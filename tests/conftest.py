@@ -68,7 +68,8 @@ class FaultRecord:
     def record(self, item, fault, module, outcome, applied, writes=(), allowed_writes=None, note=''):
         """Check and record one case.
 
-        ``item`` is the hardening item (1-10) the case covers; ``outcome`` a ``modrun.Outcome``; ``applied``
+        ``item`` is the hardening item (a key of tools/fault_table.py ITEMS) the case covers; ``outcome`` a
+        ``modrun.Outcome``; ``applied``
         whether the server state changed (from the simulator, not from the module); ``writes`` the write
         requests the simulator logged; ``allowed_writes`` a regular expression every written path must match.
         """
@@ -85,7 +86,8 @@ class FaultRecord:
         if note:
             words.append(note)
         _ROWS.append(dict(item=int(item), fault=fault, module=module, outcome=', '.join(words),
-                          message=(outcome.msg or '')[:300], nodeid=self.nodeid))
+                          message=(outcome.msg or '')[:300], nodeid=self.nodeid, applied=bool(applied),
+                          changed=outcome.changed, failed=outcome.failed))
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ ANSIBLE_KEYS = frozenset((
     'changed', 'failed', 'msg', 'warnings', 'deprecations', 'diff', 'invocation', 'skipped', 'skip_reason',
     'exception', 'item', 'ansible_loop_var', 'ansible_index_var', 'ansible_loop', 'attempts', 'censored',
     'ansible_facts', 'module_stdout', 'module_stderr', 'rc', 'unreachable',
+    'msg_to_log',  # AnsibleModule's own failure when syslog refuses the invocation line (a NUL in an option)
 ))
 # The note of the common doc fragment that names the details of a failed request (C(key)): those keys may come
 # with a failure without being in RETURN.

@@ -34,6 +34,9 @@ ITEMS = {
     8: 'malformed answers',
     9: 'bounded work',
     10: 'races',
+    11: 'unknown outcome',
+    12: 'malformed lists',
+    13: 'control characters',
 }
 
 
@@ -47,10 +50,35 @@ HEADLINE = ('%d cases: 0 tracebacks, 0 writes to an unintended endpoint, 0 `chan
 OUTCOMES = ('fails, changed=false', 'ok, changed=false', 'ok, changed=true', 'fails, changed=true')
 
 
+def _per_module(rows):
+    """``module count`` for each module of ``rows``, by name."""
+    counts = {}
+    for row in rows:
+        counts[row['module']] = counts.get(row['module'], 0) + 1
+    return ', '.join('`%s` %d' % (module, counts[module]) for module in sorted(counts))
+
+
+def render_findings(rows):
+    """The two figures the suite stands for: applied writes never reported unchanged (the unknown-outcome cases
+    answer writes in ways that do not say whether they were carried out), malformed lists never read as data."""
+    unclear = [row for row in rows if row['item'] == 11]
+    lists = [row for row in rows if row['item'] == 12]
+    return [
+        '- Unknown outcomes (%s): %d cases, %d writes the server applied and %d it did not; %d applied writes '
+        'reported unchanged in the whole suite.' % (
+            _per_module(unclear), len(unclear), sum(row['applied'] for row in unclear),
+            sum(not row['applied'] for row in unclear), sum(row['applied'] and not row['changed'] for row in rows)),
+        '- Malformed lists (%s): %d cases; %d malformed lists read as data.' % (
+            _per_module(lists), len(lists), sum(not row['failed'] for row in lists)),
+    ]
+
+
 def render_summary(rows):
     """Cases per area, counted by what the task reported; the rows themselves are on the Reliability page."""
     lines = [
         HEADLINE % len(rows),
+        '',
+    ] + render_findings(rows) + [
         '',
         '| # | area | cases | modules | %s |' % ' | '.join('`%s`' % outcome for outcome in OUTCOMES),
         '|---|---|---|---|' + '---|' * len(OUTCOMES),
@@ -74,6 +102,8 @@ def render_page(rows):
         'try are in the README\'s [Reliability](../README.md#reliability) section.',
         '',
         HEADLINE % len(rows),
+        '',
+    ] + render_findings(rows) + [
         '',
         '| # | area | fault | module | outcome |',
         '|---|---|---|---|---|',

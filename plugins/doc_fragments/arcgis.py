@@ -15,7 +15,8 @@ options:
       - Base URL of the ArcGIS Enterprise deployment, including its context, such as C(https://gis.example.com/arcgis).
       - The administrator API is under C(<url>/admin), data access under C(<url>/notebooks/admin) and the token
         service at C(<url>/sharing/rest/generateToken).
-      - It must not carry credentials (C(user:password@)), a query string or a fragment. An C(http://) URL works but
+      - It must not carry credentials (C(user:password@)), a query string, a fragment or a V(.) or V(..) path segment
+        (which would send the password outside the context). An C(http://) URL works but
         warns, since the password and tokens would travel unencrypted.
       - If not set, the value of the E(ARCGIS_URL) environment variable is used.
     type: str

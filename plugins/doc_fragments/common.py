@@ -21,7 +21,9 @@ options:
   ca_path:
     description:
       - A PEM file (or a directory of them) of CA certificates to verify the server's certificate with, for a
-        private CA. A path that does not exist fails the task before any request.
+        private CA. A directory is read file by file, so it needs no C(openssl rehash). A path that does not exist,
+        that is neither a regular file nor a directory (a FIFO), or a directory without any certificate fails the
+        task before any request.
       - If not set, the value of the vendor's environment variable is used - E(ARCGIS_CA_PATH),
         E(HUAWEICLOUD_CA_PATH) or E(ECE_CA_PATH).
       - Without any, a CA bundle named by the E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) environment variable is

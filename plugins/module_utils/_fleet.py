@@ -341,7 +341,8 @@ def ece_list(client, params):
     if params.get('listing') == 'list':
         deployments = client.list_deployments()
     else:
-        deployments = client.search_deployments(ece_query(params), params.get('page_size') or ECE_DEFAULT_PAGE_SIZE)
+        deployments = client.search_deployments(ece_query(params), params.get('page_size') or ECE_DEFAULT_PAGE_SIZE,
+                                                kinds=params.get('kinds') or ece.STATELESS_KINDS)
     return [deployment for deployment in deployments if deployment_matches(deployment, params)]
 
 

@@ -10,9 +10,10 @@
   secret registered both with the client's redactor and with Ansible's ``no_log_values``;
 * ``resolve_credentials``: the one rule of every vendor for credentials - those the task gives win, and the
   environment is only a fallback;
-* ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs, builds the
-  vendor client in ``with module.connect() as client:`` (which always closes it and turns an ``ApiError``
-  into one ``fail_json`` carrying the partial result) and owns ``result``, ``changed`` and ``diff``.
+* ``PlatformModule``, an ``AnsibleModule`` that merges the common, vendor and module option specs (and refuses
+  text options with control characters), builds the vendor client in ``with module.connect() as client:`` (which
+  always closes it and turns an ``ApiError`` into one ``fail_json`` carrying the partial result), owns
+  ``result``, ``changed`` and ``diff``, and settles every write whose outcome is unknown (``settle``, ``write``).
 
 A vendor is described by a ``Connection``: its option spec, option constraints, its ways to authenticate (with the
 environment variables each option falls back to) and ``connect(module)``, which validates the connection options and
@@ -23,17 +24,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-from urllib.parse import urlsplit
+import stat
+from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    ACCEPTED,
     HAS_REQUESTS,
     MAX_RETRIES,
     MAX_TIMEOUT,
     REQUESTS_IMPORT_ERROR,
+    UNCLEAR,
     ApiError,
     HttpClient,
+    certificates_in_directory,
+    control_problem,
+    one_line,
 )
 
 
@@ -61,10 +68,28 @@ def common_problem(params):
         return 'retries must be between 0 and %d, got %s.' % (MAX_RETRIES, params['retries'])
     ca_path = params.get('ca_path')
     if ca_path is not None and params['validate_certs']:
-        if not os.path.exists(ca_path):
-            return 'ca_path %s does not exist; give the PEM file (or directory) of the CA that signed the server certificate.' % ca_path
-        if not os.access(ca_path, os.R_OK):
-            return 'ca_path %s cannot be read by this user.' % ca_path
+        return ca_path_problem(ca_path)
+    return None
+
+
+def ca_path_problem(ca_path):
+    """The problem with ``ca_path``, or ``None``: a readable regular file, or a directory holding PEM certificates
+    (read file by file, so it needs no ``openssl rehash``). Anything else - a FIFO would block the module until
+    Ansible's task timeout - is refused without being opened."""
+    try:
+        mode = os.stat(ca_path).st_mode
+    except FileNotFoundError:
+        return ('ca_path %r does not exist; give the PEM file (or directory) of the CA that signed the server '
+                'certificate.' % ca_path)
+    except OSError as error:
+        return 'ca_path %r cannot be read: %s.' % (ca_path, error.strerror or error)
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return 'ca_path %r must be a PEM file or a directory of them; it is neither (a FIFO, socket or device).' % ca_path
+    if not os.access(ca_path, os.R_OK | (os.X_OK if stat.S_ISDIR(mode) else 0)):
+        return 'ca_path %r cannot be read by this user.' % ca_path
+    if stat.S_ISDIR(mode) and not certificates_in_directory(ca_path):
+        return ('ca_path %r is a directory without any PEM certificate (-----BEGIN CERTIFICATE-----) in its files; '
+                'give the CA file, or put it in that directory.' % ca_path)
     return None
 
 
@@ -91,6 +116,29 @@ def url_problem(value, option, example):
         return '%s has no usable port; got %r.' % (option, value)
     if any(char.isspace() for char in value):
         return '%s must not contain spaces; got %r.' % (option, value)
+    if any(unquote(segment) in ('.', '..') for segment in parts.path.split('/')):
+        # requests collapses them: https://gis.example.com/arcgis/.. would send credentials to the site's root.
+        return '%s must not have "." or ".." segments in its path; got %r.' % (option, value)
+    return control_problem(value, option)
+
+
+# Option types whose values are text (checked for control characters).
+TEXT_TYPES = ('str', 'path')
+
+
+def control_characters_problem(params, spec):
+    """The problem with the first option (secrets aside) whose text holds a control character, or ``None``: an id,
+    a name or an address with a line break or NUL would break a request, a header or a log line."""
+    for name in sorted(spec):
+        option = spec[name]
+        kind = option.get('type', 'str')
+        if option.get('no_log') or not (kind in TEXT_TYPES or kind == 'list' and option.get('elements') in TEXT_TYPES):
+            continue
+        value = params.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            problem = control_problem(item, name)
+            if problem:
+                return problem
     return None
 
 
@@ -103,13 +151,20 @@ def require_requests(module):
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
 
 
-def require_url(module, value, option, example):
-    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
-    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
-    userinfo = (value or '').split('://', 1)[-1].split('/', 1)[0].rpartition('@')[0]
+def hide_userinfo(module, value):
+    """Hide the ``user:password`` of a URL written with one from Ansible's output."""
+    if not isinstance(value, str) or '://' not in value:
+        return
+    userinfo = value.split('://', 1)[1].split('/', 1)[0].rpartition('@')[0]
     if userinfo:
         module.no_log_values.add(userinfo)
         module.no_log_values.update(part for part in userinfo.split(':', 1) if len(part) > 2)
+
+
+def require_url(module, value, option, example):
+    """Fail the module when a base URL option breaks the rule of ``url_problem``. A password written into the
+    URL is hidden from Ansible's output first (the echo of the module's arguments included)."""
+    hide_userinfo(module, value)
     problem = url_problem(value, option, example)
     if problem:
         module.fail_json(msg=problem)
@@ -121,7 +176,8 @@ def warn_plain_http(module, url, option, secrets):
         module.warn('%s uses plain http: the network carries %s unencrypted; use https.' % (option, secrets))
 
 
-def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None):
+def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsize=10, headers=None,
+                     errors_in_success=False):
     """An ``HttpClient`` configured from the common options, in the run's check mode (it refuses writes then).
     Secrets are registered with the client and with Ansible, so neither an error message nor a returned value
     can show them."""
@@ -135,7 +191,8 @@ def http_from_module(module, base_url, secrets=(), error_parser=None, pool_maxsi
                     'Prefer ca_path for a private CA.' % base_url)
     client = HttpClient(base_url, timeout=params['timeout'], validate_certs=params['validate_certs'],
                         ca_path=params['ca_path'], retries=params['retries'], error_parser=error_parser,
-                        pool_maxsize=pool_maxsize, headers=headers, check_mode=module.check_mode)
+                        pool_maxsize=pool_maxsize, headers=headers, check_mode=module.check_mode,
+                        errors_in_success=errors_in_success)
     for secret in secrets:
         register_secret(module, client, secret)
     return client
@@ -251,6 +308,21 @@ class PlatformModule(AnsibleModule):
         connection.prepare(self.params, spec, self.no_log_values, credentials)
         self.result = dict(changed=False)
         self.result.update(initial or {})
+        self._refuse_control_characters()  # again: the environment may have filled in options
+
+    def _refuse_control_characters(self):
+        problem = control_characters_problem(self.params, self.argument_spec)
+        if problem:
+            # A URL option fails here before require_url could hide its user:password from the echoed arguments.
+            for value in self.params.values():
+                hide_userinfo(self, value)
+            self.fail_json(msg=problem)
+
+    def _log_invocation(self):
+        # AnsibleModule writes the invocation to syslog at the end of its __init__: syslog refuses a NUL, and
+        # ansible-core 2.21 then fails with its own message. Options are checked first, so the message is ours.
+        self._refuse_control_characters()
+        super()._log_invocation()
 
     @contextlib.contextmanager
     def connect(self, **options):
@@ -267,6 +339,55 @@ class PlatformModule(AnsibleModule):
         finally:
             if client is not None:
                 client.close()
+
+    def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
+        """``AnsibleModule.fail_json`` with ``msg`` on one line, whatever value it quotes."""
+        super().fail_json(msg=one_line(msg), **kwargs)
+
+    def warn(self, warning):
+        super().warn(one_line(warning))
+
+    def settle(self, error, what, done, shown=None, not_shown=None):
+        """Judge a write that did not end in a clean success: the collection's one rule for unknown outcomes.
+
+        ``error`` is the ``ApiError`` the write raised, its ``outcome`` set by ``http_client.write_outcome``;
+        ``what`` names the write in messages ("the deletion of the workspace of gis_joe").
+
+        * Refused (a 4xx, 429 or 503; an error the server wrote into a 2xx; nothing sent): ``error`` is raised,
+          ``changed`` stays as it is.
+        * Accepted (a 2xx whose body is unusable): the write counts as done, with a warning; returns ``ACCEPTED``.
+        * Unclear (another 5xx, an answer lost or cut after the request left): ``done()`` reads the target again and
+          returns what it sees - anything true when the state now matches the request. True: a warning naming the
+          unclear answer and what was seen (``shown(value)``, default "it was carried out"); returns that value.
+          False: ``error`` is raised, its reason extended with ``not_shown``. A re-read that fails raises ``error``
+          too, saying that the outcome is not known.
+        """
+        if error.outcome == ACCEPTED:
+            self.warn('The server accepted %s (%s) but its answer could not be used; it is reported as done.' % (
+                what, error.answer()))
+            return ACCEPTED
+        if error.outcome != UNCLEAR:
+            raise error
+        try:
+            value = done()
+        except ApiError as reread:
+            error.reason = '; '.join(part for part in (error.reason, 'reading again to see whether it was carried out '
+                                                       'failed too (%s)' % reread) if part)
+            raise error from None
+        if not value:
+            error.reason = '; '.join(part for part in (error.reason, not_shown or 'reading again shows it was not '
+                                                       'carried out') if part)
+            raise error
+        self.warn('The answer to %s was unclear (%s); %s.' % (
+            what, error.answer(), shown(value) if shown else 'reading again shows it was carried out'))
+        return value
+
+    def write(self, what, send, done, **words):
+        """``send()`` a write; its answer on a clean success, else what ``settle`` makes of the error."""
+        try:
+            return send()
+        except ApiError as error:
+            return self.settle(error, what, done, **words)
 
     def fail_from(self, error, **extra):
         """``fail_json`` with the error's one sentence, its details and the result so far."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import control_characters_problem
+
 
 class OptionsError(ValueError):
     """The options cannot work (raised before any request); its text is one sentence, secrets masked."""
@@ -39,9 +41,10 @@ class OptionsModule:
         if result.error_messages:
             raise self.error(self.mask('; '.join(result.error_messages)))
         self.params = result.validated_parameters
-        # As in the modules: a blank option counts as not given, and credentials from the options win over the
-        # environment's.
+        # As in the modules: a blank option counts as not given, credentials from the options win over the
+        # environment's, and no text holds a control character.
         connection.prepare(self.params, spec, self.no_log_values)
+        self.require(control_characters_problem(self.params, spec))
         self._warn = warn
         self.warned = set()
 

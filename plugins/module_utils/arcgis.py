@@ -31,7 +31,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils._module import 
     require_url,
     warn_plain_http,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import UNCLEAR, ApiError
 
 # Paths as segments (the HTTP client encodes each one and refuses '.', '..' and empty ones).
 TOKEN_PATH = ('sharing', 'rest', 'generateToken')
@@ -198,12 +198,13 @@ class ArcGISClient:
     # --- requests -------------------------------------------------------------------------
 
     def get(self, path, operation, params=None, privilege=None):
-        return self._call('GET', path, operation, params=params, privilege=privilege)
+        return self._call('GET', path, operation, params=params, privilege=privilege)[1]
 
     def post(self, path, operation, data=None, privilege=None):
-        return self._call('POST', path, operation, data=data, privilege=privilege)
+        return self._call('POST', path, operation, data=data, privilege=privilege)[1]
 
     def _call(self, method, path, operation, params=None, data=None, privilege=None):
+        """``(response, body)`` of one call, the body checked by ``_checked_body``."""
         for attempt in (1, 2):
             token = self.token()
             kwargs = {}
@@ -214,8 +215,8 @@ class ArcGISClient:
                 kwargs['data'] = dict(data or {}, f='json', token=token)
             try:
                 response = self.http.request(method, path, operation, expected=ANY_STATUS, **kwargs)
-                return self._checked_body(response, operation, privilege=privilege,
-                                          token_generated=self.token_generated)
+                body = self._checked_body(response, operation, privilege=privilege, token_generated=self.token_generated)
+                return response, body
             except ApiError as error:
                 if attempt == 1 and self.token_generated and _is_invalid_token(error):
                     # The token we generated expired or was revoked mid-run: get one more, once.
@@ -258,14 +259,13 @@ class ArcGISClient:
     def list_deployments(self):
         """Every notebook deployment the caller may see (administrators: everyone's).
 
-        An answer without the list fails rather than reading as "nothing runs" (which would make every
-        terminate a silent no-op and let a workspace delete go ahead); entries without a string id are skipped.
+        An answer whose list is missing, null or not a list fails rather than reading as "nothing runs" (which
+        would make every terminate a silent no-op and let a workspace delete go ahead); entries without a string
+        id are skipped.
         """
         operation = 'Listing notebook deployments'
-        body = self.get(DEPLOYMENTS_PATH, operation, privilege=PRIVILEGE_NOTEBOOKS)
-        deployments = _member_list(body, INFERRED_DEPLOYMENTS_KEY)
-        if deployments is None:
-            raise self._unexpected_answer(operation, DEPLOYMENTS_PATH, body, INFERRED_DEPLOYMENTS_KEY)
+        response, body = self._call('GET', DEPLOYMENTS_PATH, operation, privilege=PRIVILEGE_NOTEBOOKS)
+        deployments = self.http.member_list(body, INFERRED_DEPLOYMENTS_KEY, operation, response)
         listed = {}  # by id, first entry wins: an id listed twice must not be terminated twice
         for entry in deployments:
             if isinstance(entry, dict) and _usable_name(entry.get('id')):
@@ -323,19 +323,9 @@ class ArcGISClient:
     def list_workspaces(self):
         """User names that have a workspace in data access (an answer without the list fails, see above)."""
         operation = 'Listing user workspaces'
-        body = self.get(WORKSPACES_PATH, operation, privilege=PRIVILEGE_WORKSPACES)
-        containers = _member_list(body, 'Containers')
-        if containers is None:
-            raise self._unexpected_answer(operation, WORKSPACES_PATH, body, 'Containers')
+        response, body = self._call('GET', WORKSPACES_PATH, operation, privilege=PRIVILEGE_WORKSPACES)
+        containers = self.http.member_list(body, 'Containers', operation, response)
         return [entry['Name'] for entry in containers if isinstance(entry, dict) and _usable_name(entry.get('Name'))]
-
-    def _unexpected_answer(self, operation, path, body, key):
-        if isinstance(body, dict):
-            got = 'keys: %s' % (', '.join(sorted(str(name) for name in body)[:10]) or 'none')
-        else:
-            got = 'a JSON %s' % ('null' if body is None else type(body).__name__)
-        return ApiError(operation, method='GET', url=self.http.redact(self.http.url(path)), status=200,
-                        reason='the answer has no %s list (%s); refusing to read it as empty' % (key, got))
 
     def delete_workspace(self, owner):
         return self.post(DELETE_WORKSPACE_PATH, 'Deleting the workspace of %s' % owner,
@@ -347,14 +337,35 @@ class ArcGISClient:
                          privilege=PRIVILEGE_WORKSPACES)
 
 
-def _member_list(body, key):
-    """``body[key]`` as a list (an explicit null reads as empty), or ``None`` when the answer has no such list."""
-    if not isinstance(body, dict) or key not in body:
-        return None
-    value = body[key]
-    if value is None:
-        return []
-    return value if isinstance(value, list) else None
+def settle_terminations(module, ids, failures, listed):
+    """Judge the failed terminates (``failures``: ``{id: ApiError}``) of ``ids`` against the deployment ids listed
+    again afterwards (``listed``); returns ``(ours, others, still)`` in the order of ``ids``.
+
+    Each failure is settled by the frame's rule (``PlatformModule.settle``): an unclear answer and the deployment no
+    longer listed - terminated by this task (``ours``), with a warning. A refused terminate whose deployment is no
+    longer listed was terminated by someone or something else (``others``), with a warning. The rest are ``still``
+    running.
+    """
+    ours, others, still = [], [], []
+    for deployment_id in ids:
+        error = failures.get(deployment_id)
+        if error is None:
+            ours.append(deployment_id)
+            continue
+        try:
+            module.settle(error, 'the termination of notebook deployment %s' % deployment_id,
+                          lambda deployment_id=deployment_id: deployment_id not in listed,
+                          shown=lambda _gone: 'it is no longer listed, so it is reported as terminated',
+                          not_shown='it is still listed')
+            ours.append(deployment_id)
+        except ApiError:
+            if deployment_id in listed or error.outcome == UNCLEAR:
+                still.append(deployment_id)
+                continue
+            module.warn('Notebook deployment %s went away while this task was terminating it (someone or something '
+                        'else terminated it; the server said: %s).' % (deployment_id, error.vendor_message or error.answer()))
+            others.append(deployment_id)
+    return ours, others, still
 
 
 def _usable_name(value):
@@ -425,8 +436,9 @@ def arcgis_client_from_module(module, pool_maxsize=10):
                     'the password and the generated token (the token service is documented as HTTPS only)')
     token = params['token']
     headers = {'Referer': params['referer']} if params['referer'] else None
+    # Errors come in HTTP 200 answers too: a 200 whose body cannot be read does not prove a write was accepted.
     http = http_from_module(module, params['url'], error_parser=parse_error_body,
-                            pool_maxsize=pool_maxsize, headers=headers)
+                            pool_maxsize=pool_maxsize, headers=headers, errors_in_success=True)
     return ArcGISClient(
         http,
         username=None if token else params['username'],

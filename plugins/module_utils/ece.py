@@ -28,7 +28,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils._module import 
     require_url,
     warn_plain_http,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import REFUSED, ApiError
 
 API_PREFIX = '/api/v1'
 # The longest a task may wait for a command to take effect (wait_timeout).
@@ -236,30 +236,39 @@ class ECEClient:
             kwargs['params'] = params
         if self.auth:
             kwargs['auth'] = self.auth
-        response = self.http.request(method, path, operation, **kwargs)
-        return self.http.json(response, operation)
-
-    def _read(self, path, operation, params, required=(), search=None):
-        """A read whose answer must be a JSON object with an object under each key of ``required``; with ``search``
-        (a body), a ``POST`` that changes nothing (a search)."""
-        method = 'GET' if search is None else 'POST'
-        extra = {} if search is None else dict(json=search, read_like=True)
-        body = self._call(method, path, operation, params=params, **extra)
-        url = self.http.redact(self.http.url(path))
-        if not isinstance(body, dict):
-            raise ApiError(operation, method=method, url=url, status=200,
-                           reason='the server answered with %s instead of a JSON object' % (
-                               'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
+        try:
+            response = self.http.request(method, path, operation, **kwargs)
+        except ApiError as error:
+            if resource_gone(error):
+                # ECE itself says the resource is not there (even with HTTP 500): a write to it did nothing.
+                error.outcome = REFUSED if error.outcome else None
+            raise
+        body = self.http.json(response, operation)
         failure = failed_reply(body)
         if failure:
-            raise ApiError(operation, method=method, url=url, status=200, code=failure[0], vendor_message=failure[1],
-                           reason='an error reply with a success status')
+            # An error reply with a success status: never data, and a write it answers was refused.
+            raise self.http.error_from_response(operation, response, code=failure[0], message=failure[1],
+                                                reason='an error reply with a success status')
+        return response, body
+
+    def _read(self, path, operation, params, required=(), lists=(), search=None):
+        """A read whose answer must be a JSON object with an object under each key of ``required`` and a list under
+        each of ``lists`` (keys dotted for nested objects); with ``search`` (a body), a ``POST`` that changes nothing
+        (a search)."""
+        method = 'GET' if search is None else 'POST'
+        extra = {} if search is None else dict(json=search, read_like=True)
+        response, body = self._call(method, path, operation, params=params, **extra)
+        if not isinstance(body, dict):
+            raise self.http.malformed(operation, response, 'the server answered with %s instead of a JSON object' % (
+                'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
         for key in required:
             if not isinstance(_dig(body, key), dict):
-                raise ApiError(operation, method=method, url=url, status=200,
-                               reason='the answer has no %s object (keys: %s); refusing to guess the state' % (
-                                   key, ', '.join(sorted(str(name) for name in body)[:10]) or 'none'))
-        return body
+                keys = ', '.join(sorted(str(name) for name in body)[:10]) or 'none'
+                raise self.http.malformed(operation, response, 'the answer has no %s object (keys: %s); refusing to '
+                                          'guess the state' % (key, keys))
+        for key in lists:
+            self.http.member_list(body, key, operation, response)
+        return response, body
 
     @staticmethod
     def resource_path(deployment_id, kind, ref_id, *suffix):
@@ -267,12 +276,26 @@ class ECEClient:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def get_deployment(self, deployment_id):
-        """The deployment with its resources and their current and pending plans (no logs, no history)."""
+    def get_deployment(self, deployment_id, kinds=STATELESS_KINDS):
+        """The deployment with its resources and their current and pending plans (no logs, no history).
+
+        The list of each of ``kinds`` (the API requires every kind's list, empty or not) and the instance list of
+        each of their resources must be there: missing, null or not a list fails instead of reading as "none".
+        """
+        operation = 'Reading deployment %s' % deployment_id
         params = dict(show_plans='true', show_plan_logs='false', show_plan_history='false', show_metadata='false',
                       show_settings='false', show_instance_configurations='false', enrich_with_template='false')
-        return self._read(('deployments', deployment_id), 'Reading deployment %s' % deployment_id, params,
-                          required=('resources',))
+        response, body = self._read(('deployments', deployment_id), operation, params, required=('resources',),
+                                    lists=['resources.%s' % kind for kind in kinds])
+        self._instance_lists(body, kinds, operation, response)
+        return body
+
+    def _instance_lists(self, deployment, kinds, operation, response):
+        """Check that each resource of ``kinds`` lists its instances (missing or null fails, not "none")."""
+        for kind in kinds:
+            for resource in resources_of(deployment, kind):
+                self.http.member_list(resource, 'info.topology.instances', '%s (%s %s)' % (
+                    operation, kind, resource['ref_id']), response)
 
     def get_resource(self, deployment_id, kind, ref_id, logs=False):
         """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
@@ -282,32 +305,36 @@ class ECEClient:
         # state (running? plan pending? plan failed?) cannot be told, and must not be read as "done".
         return self._read(self.resource_path(deployment_id, kind, ref_id),
                           'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params,
-                          required=('info', 'info.plan_info'))
+                          required=('info', 'info.plan_info'), lists=('info.topology.instances',))[1]
 
     def list_deployments(self):
         """Every deployment the credentials see, with its resources as a flat list and no health (``GET
         /deployments``, one request)."""
         operation = 'Listing the ECE deployments'
-        body = self._read(('deployments',), operation, None)
-        return self._deployments(body, operation, 'GET', ('deployments',))
+        return self._deployments(operation, *self._read(('deployments',), operation, None))
 
-    def search_deployments(self, query=None, page_size=100):
+    def search_deployments(self, query=None, page_size=100, kinds=STATELESS_KINDS):
         """Every deployment ``query`` (a ``QueryContainer``; all when ``None``) matches, with each resource's info and
         health: ``POST /deployments/_search`` sorted by id, then the answer's ``cursor`` until ``match_count`` are
-        read (or a page comes back empty)."""
+        read (or a page comes back empty). As for one deployment, the list of each of ``kinds`` and each of their
+        resources' instance lists must be there."""
         operation = 'Searching the ECE deployments'
-        path = ('deployments', '_search')
         search = dict(size=page_size, sort=[{'id': {'order': 'asc'}}])
         if query:
             search['query'] = query
         found = {}
         for _page_number in range(MAX_SEARCH_PAGES):
-            body = self._read(path, operation, None, search=search)
-            page = self._deployments(body, operation, 'POST', path)
+            response, body = self._read(('deployments', '_search'), operation, None, search=search)
+            page = self._deployments(operation, response, body)
+            for deployment in page:
+                where = '%s (deployment %s)' % (operation, deployment['id'])
+                for kind in kinds:
+                    self.http.member_list(deployment, 'resources.%s' % kind, where, response)
+                self._instance_lists(deployment, kinds, where, response)
             fresh = [deployment for deployment in page if deployment['id'] not in found]
             if page and not fresh:
-                raise ApiError(operation, method='POST', url=self.http.redact(self.http.url(path)), status=200,
-                               reason='the cursor gave deployments already read; stopping instead of reading them again')
+                raise self.http.malformed(operation, response, 'the cursor gave deployments already read; stopping '
+                                          'instead of reading them again')
             found.update((deployment['id'], deployment) for deployment in fresh)
             total, cursor = body.get('match_count'), body.get('cursor')
             if not page or not isinstance(cursor, str) or not cursor \
@@ -316,20 +343,14 @@ class ECEClient:
             search = dict(cursor=cursor)
         raise ApiError(operation, reason='more than %d pages of deployments; stopping' % MAX_SEARCH_PAGES)
 
-    def _deployments(self, body, operation, method, path):
+    def _deployments(self, operation, response, body):
         """The ``deployments`` of a list or search answer: objects, each with a string ``id``."""
-        deployments = body.get('deployments')
-        bad = None
-        if not isinstance(deployments, list):
-            bad = 'no deployments list (got %s)' % type(deployments).__name__
-        else:
-            odd = [item for item in deployments if not isinstance(item, dict) or not isinstance(item.get('id'), str)
-                   or not item['id'].strip()]
-            if odd:
-                bad = 'a deployment without an id: %s' % (repr(odd[0])[:120],)
-        if bad:
-            raise ApiError(operation, method=method, url=self.http.redact(self.http.url(path)), status=200,
-                           reason='the answer has %s' % bad)
+        deployments = self.http.member_list(body, 'deployments', operation, response)
+        odd = [item for item in deployments
+               if not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'].strip()]
+        if odd:
+            raise self.http.malformed(operation, response, 'the answer has a deployment without an id: %s' % (
+                repr(odd[0])[:120],))
         return deployments
 
     # --- commands ---------------------------------------------------------------------------
@@ -339,12 +360,7 @@ class ECEClient:
         command = COMMANDS[action]
         operation = 'Requesting the %s of %s %s in deployment %s' % (command.words, kind, ref_id, deployment_id)
         path = self.resource_path(deployment_id, kind, ref_id, *command.suffix)
-        answer = self._call(command.method, path, operation, params=command.query(options)) or {}
-        failure = failed_reply(answer)
-        if failure:
-            raise ApiError(operation, method=command.method, url=self.http.redact(self.http.url(path)), status=200,
-                           code=failure[0], vendor_message=failure[1], reason='an error reply with a success status')
-        return answer
+        return self._call(command.method, path, operation, params=command.query(options))[1] or {}
 
     # --- waiting ----------------------------------------------------------------------------
 

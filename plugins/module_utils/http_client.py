@@ -7,7 +7,8 @@ Internal to this collection: used by its modules, with no API promise to others.
 
 One ``requests.Session`` per module run, retries with backoff through urllib3's ``Retry``,
 TLS verification on by default, JSON decoding with readable errors, one exception type
-(``ApiError``) and redaction of every registered secret. It knows nothing about vendors:
+(``ApiError``, which says what its answer proves about a write: ``write_outcome``, the rule the module
+frame settles unknown outcomes by) and redaction of every registered secret. It knows nothing about vendors:
 vendor classes hand it an ``error_parser`` that reads their error bodies. It knows nothing about
 Ansible either: the glue between module options and this client is in ``_module``.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import socket
+import tempfile
 import threading
 import time
 import traceback
@@ -60,6 +63,14 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 BODY_CHUNK = 64 * 1024
 # Path segments that would address another resource once a client or server normalises the path.
 UNSAFE_SEGMENTS = ('', '.', '..')
+# Control characters (C0 and DEL): in a value they would break a header, a log line or a message.
+CONTROL_CHARACTERS = re.compile('[\x00-\x1f\x7f]')
+
+# What the answer to a write proves about it (``ApiError.outcome``); the one rule every write is judged by
+# (``write_outcome``), applied by the module frame (``_module.PlatformModule.settle``).
+REFUSED = 'refused'    # not carried out: a 4xx, 429 or 503, an error the server wrote in a 2xx body, nothing sent
+ACCEPTED = 'accepted'  # a 2xx: the server took the write, whatever its body says (or fails to say)
+UNCLEAR = 'unclear'    # may or may not have been: another 5xx, an answer lost or cut after the write left
 
 
 class ApiError(Exception):
@@ -67,7 +78,7 @@ class ApiError(Exception):
 
     # ``status`` is the HTTP status as an int (the sentence adds its standard reason phrase).
     def __init__(self, operation, reason=None, method=None, url=None, status=None, code=None,
-                 vendor_message=None, retries=0, body=None, maybe_applied=False):
+                 vendor_message=None, retries=0, body=None, outcome=None):
         self.operation = operation
         self.reason = reason
         self.method = method
@@ -77,9 +88,9 @@ class ApiError(Exception):
         self.vendor_message = vendor_message
         self.retries = retries
         self.body = body
-        # True when a write was sent and its answer was lost or came from a gateway (502/504): the server
-        # may have carried it out. Callers re-read the state instead of assuming either way.
-        self.maybe_applied = maybe_applied
+        # For a write: what this answer proves about it (REFUSED, ACCEPTED or UNCLEAR; ``None`` counts as
+        # refused). The module frame settles ACCEPTED and UNCLEAR ones (``PlatformModule.settle``).
+        self.outcome = outcome
         super().__init__(operation)
 
     def __str__(self):
@@ -103,7 +114,14 @@ class ApiError(Exception):
                 text += ': %s' % self.reason.rstrip('.')
         if self.retries:
             text += ' after %d %s' % (self.retries, 'retry' if self.retries == 1 else 'retries')
-        return text + '.'
+        return one_line(text + '.')
+
+    def answer(self):
+        """What came back, in a few words (for messages about an unclear answer)."""
+        if self.status is None:
+            return self.reason or 'no answer'
+        text = ('HTTP %s %s' % (self.status, _phrase(self.status))).strip()
+        return '%s: %s' % (text, self.reason) if self.reason else text
 
     def as_result(self):
         """Machine-readable details for ``fail_json``."""
@@ -317,6 +335,28 @@ if HAS_REQUESTS:
 
 
 NOT_JSON = object()
+INVALID_HEADER = ('a header value has a character HTTP does not allow (a line break, or a space at its start); '
+                  'check the credentials and tokens given to the task')
+
+
+def _json_kind(value):
+    """A JSON value's kind in words: ``null``, ``a string``, ``an object``..."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, (int, float)):
+        return 'a number'
+    return {str: 'a string', dict: 'an object', list: 'a list'}.get(type(value), type(value).__name__)
+
+
+def _is_invalid_header_value(exc):
+    """http.client's refusal of a header value (a ``ValueError`` that quotes the value)."""
+    while exc is not None:
+        if isinstance(exc, ValueError) and str(exc).startswith('Invalid header'):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _decode(response):
@@ -335,6 +375,46 @@ def _phrase(status):
         return HTTPStatus(status).phrase
     except ValueError:
         return ''
+
+
+def write_outcome(method, status=None, sent=True, error_in_body=False, errors_in_success=False):
+    """What an answer proves about a request (``None`` for a read): the collection's one rule.
+
+    Nothing sent, a 3xx/4xx (429 included), a 503, or an error the server wrote into a 2xx body: REFUSED. Any other
+    2xx: ACCEPTED, whatever the body - except for an API that writes its errors into 2xx answers
+    (``errors_in_success``), where a body that cannot be read proves nothing: UNCLEAR. Another 5xx (a gateway may
+    answer 500/502/504 for a write its backend carried out), or an answer lost after the request left: UNCLEAR.
+    """
+    if (method or '').upper() in READ_METHODS:
+        return None
+    if not sent:
+        return REFUSED
+    if status is None:
+        return UNCLEAR
+    if 200 <= status < 300:
+        if error_in_body:
+            return REFUSED
+        return UNCLEAR if errors_in_success else ACCEPTED
+    if status >= 500 and status != 503:
+        return UNCLEAR
+    return REFUSED
+
+
+def one_line(text):
+    """``text`` with every control character escaped (``\\n``, ``\\x00``): a message is one log line, whatever
+    value it quotes."""
+    if text is None or not CONTROL_CHARACTERS.search(text):
+        return text
+    return CONTROL_CHARACTERS.sub(lambda match: repr(match.group(0))[1:-1], text)
+
+
+def control_problem(value, option):
+    """The problem with a value that holds a control character (C0 or DEL), or ``None``. The value is quoted
+    escaped, unless it has an ``@`` (a URL's ``user:password@`` must not be shown)."""
+    if not isinstance(value, str) or not CONTROL_CHARACTERS.search(value):
+        return None
+    return '%s must not contain control characters (a line break, a tab, NUL...)%s.' % (
+        option, '' if '@' in value else '; got %r' % value)
 
 
 def _snippet(text):
@@ -380,10 +460,14 @@ class HttpClient:
     """
 
     def __init__(self, base_url, timeout=30.0, validate_certs=True, ca_path=None, retries=3,
-                 secrets=(), error_parser=None, pool_maxsize=10, headers=None, check_mode=False):
+                 secrets=(), error_parser=None, pool_maxsize=10, headers=None, check_mode=False,
+                 errors_in_success=False):
         if not HAS_REQUESTS:
             raise RuntimeError('the Python library requests is required')
         self.check_mode = bool(check_mode)
+        # The API writes its errors into 2xx answers too (ArcGIS): a 2xx whose body cannot be read proves nothing.
+        self.errors_in_success = bool(errors_in_success)
+        self._bundle = None
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
         self.retries = max(0, int(retries))
@@ -405,6 +489,8 @@ class HttpClient:
         # in requests' environment merging, which would silently ignore ca_path.
         if validate_certs:
             self.verify = ca_path or os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+            if isinstance(self.verify, str) and os.path.isdir(self.verify):
+                self.verify = self._bundle = _bundle_file(self.verify)
         else:
             self.verify = False
             try:
@@ -446,7 +532,7 @@ class HttpClient:
         shown_url = self.redact(url)
         writes = method not in READ_METHODS
         if writes and self.check_mode and not read_like:
-            raise CheckModeWrite(operation, method=method, url=shown_url,
+            raise CheckModeWrite(operation, method=method, url=shown_url, outcome=REFUSED,
                                  reason='refusing to send a write in check mode (a defect of the collection: '
                                         'please report it)')
         # Redirects are never followed: requests would carry credential headers (X-Auth-Token,
@@ -464,7 +550,8 @@ class HttpClient:
             response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
             self._read_body(response, operation)
         except ApiError as error:
-            error.maybe_applied = writes
+            # The answer came, too large to read: its status still says what became of a write.
+            error.outcome = self.outcome_of(method, error.status)
             raise
         except Exception as exc:  # pylint: disable=broad-except
             raise self._transport_error(exc, operation, method, shown_url, watch, writes) from None
@@ -513,11 +600,11 @@ class HttpClient:
         elif isinstance(exc, requests.exceptions.SSLError):
             # The handshake was done: the request may have left before the TLS session broke.
             reason = 'the TLS connection broke: %s' % self.redact(_root_cause(exc))
-        elif isinstance(exc, requests.exceptions.InvalidHeader):
-            # Its text quotes the header value, which is a credential more often than not.
+        elif isinstance(exc, requests.exceptions.InvalidHeader) or _is_invalid_header_value(exc):
+            # Its text quotes the header value, which is a credential more often than not. requests checks the
+            # headers it is given; http.client (ValueError) those an auth hook adds, such as a request signature.
             sent = False
-            reason = ('a header value has a character HTTP does not allow (a line break, or a space at its start); '
-                      'check the credentials and tokens given to the task')
+            reason = INVALID_HEADER
         elif isinstance(exc, requests.exceptions.ConnectTimeout):
             sent = False
             reason = 'connection timed out after %ss' % self.timeout
@@ -543,7 +630,12 @@ class HttpClient:
             # still one sentence, never a traceback.
             sent = False
             reason = '%s: %s' % (type(exc).__name__, self.redact(str(exc)) or 'no details')
-        return ApiError(operation, method=method, url=shown_url, reason=reason, maybe_applied=writes and sent)
+        return ApiError(operation, method=method, url=shown_url, reason=reason,
+                        outcome=write_outcome(method, sent=sent) if writes else None)
+
+    def outcome_of(self, method, status, error_in_body=False):
+        """``write_outcome`` for an answer of this client's API."""
+        return write_outcome(method, status, error_in_body=error_in_body, errors_in_success=self.errors_in_success)
 
     def retries_of(self, response):
         history = getattr(getattr(response.raw, 'retries', None), 'history', None) or ()
@@ -575,9 +667,34 @@ class HttpClient:
             vendor_message=self.redact(message) if message else None,
             reason=reason, retries=self.retries_of(response),
             body=body,
-            # A gateway's 502/504 says nothing of whether the write behind it was carried out.
-            maybe_applied=response.request.method not in READ_METHODS and status in (502, 504),
+            # A 2xx with the server's own error in it refused the write; one whose body cannot be read did not.
+            outcome=self.outcome_of(response.request.method, status, error_in_body=code is not None or bool(message)),
         )
+
+    def malformed(self, operation, response, reason):
+        """An ``ApiError`` for an answer whose status is fine but whose body is not what the API documents (for a
+        write, the status decides what became of it: ``write_outcome``)."""
+        method = response.request.method
+        return ApiError(operation, method=method, url=self.redact(response.request.url), status=response.status_code,
+                        reason=reason, outcome=self.outcome_of(method, response.status_code))
+
+    def member_list(self, body, key, operation, response):
+        """``body[key]`` (``key`` dotted for nested objects), which must be a JSON list: a list that is missing,
+        null or of another type fails in one sentence naming the field, rather than reading as empty."""
+        value, where, path = body, None, []
+        for part in key.split('.'):
+            if not isinstance(value, dict):
+                where = '%s is %s' % ('.'.join(path) if path else 'the answer', _json_kind(value))
+                break
+            if part not in value:
+                where = 'missing'
+                break
+            value = value[part]
+            path.append(part)
+        if where is None and isinstance(value, list):
+            return value
+        raise self.malformed(operation, response, 'the answer has no %s list (%s); refusing to read it as empty' % (
+            key, where or _json_kind(value)))
 
     def json(self, response, operation):
         """The decoded JSON body; empty bodies (and a JSON ``null``) decode to ``None``; a body that is not
@@ -589,6 +706,47 @@ class HttpClient:
 
     def close(self):
         self.session.close()
+        if self._bundle is not None:
+            try:
+                os.remove(self._bundle)
+            except OSError:
+                pass
+            self._bundle = None
+
+
+PEM_CERTIFICATE = re.compile(r'-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----')
+# A file in a CA directory larger than this is not a certificate file (a bundle of every public CA is ~250 KiB).
+MAX_CA_FILE_BYTES = 4 * 1024 * 1024
+
+
+def certificates_in_directory(path):
+    """Every PEM certificate in the regular files of a directory, in name order, without duplicates.
+
+    OpenSSL reads a CA directory only through hash-named links (``openssl rehash``); this reads each file, so
+    a directory of plain ``.pem``/``.crt`` files works as it is. Other entries (FIFOs, sockets, subdirectories)
+    are never opened, and neither are files larger than ``MAX_CA_FILE_BYTES``.
+    """
+    found = []
+    for entry in sorted(os.scandir(path), key=lambda item: item.name):
+        try:
+            if not entry.is_file() or entry.stat().st_size > MAX_CA_FILE_BYTES:
+                continue
+            with open(entry.path, 'rb') as handle:
+                text = handle.read(MAX_CA_FILE_BYTES).decode('ascii', 'ignore')
+        except OSError:
+            continue
+        for certificate in PEM_CERTIFICATE.findall(text):
+            if certificate not in found:
+                found.append(certificate)
+    return found
+
+
+def _bundle_file(path):
+    """A temporary CA bundle of the certificates of directory ``path`` (the client removes it on ``close``)."""
+    handle, bundle = tempfile.mkstemp(prefix='platform-ops-ca-', suffix='.pem')
+    with os.fdopen(handle, 'w', encoding='ascii') as out:
+        out.write('\n'.join(certificates_in_directory(path)) + '\n')
+    return bundle
 
 
 def _root_cause_exception(exc):

@@ -223,15 +223,13 @@ class DCSClient:
                 error.reason = explain(error, self.auth_kind)
             raise
         body = self.http.json(response, operation)
-        url = self.http.redact(response.request.url)
         if body is not None and not isinstance(body, dict):
-            raise ApiError(operation, method=method, url=url, status=response.status_code,
-                           reason='the answer is JSON but not an object: %s' % type(body).__name__)
+            raise self.http.malformed(operation, response, 'the answer is JSON but not an object: %s' % type(body).__name__)
         if body and ('error_code' in body or 'error_msg' in body):
             # An error with a success status: never data, never a success.
             code, message = parse_error_body(response, body)
-            raise ApiError(operation, method=method, url=url, status=response.status_code, code=code,
-                           vendor_message=message or 'no message', reason='an error body with a success status')
+            raise self.http.error_from_response(operation, response, code=code, message=message or 'no message',
+                                                reason='an error body with a success status')
         return response, body
 
     def instance_path(self, instance_id, *tail):
@@ -240,20 +238,21 @@ class DCSClient:
     # --- typed calls ----------------------------------------------------------------------
 
     def logical_nodes(self, instance_id):
-        body = self.call('GET', self.instance_path(instance_id, 'logical-nodes'),
-                         'Listing the nodes of DCS instance %s' % instance_id)[1]
-        nodes = (body or {}).get('nodes') or []
-        if not isinstance(nodes, list) or not all(isinstance(node, dict) and node.get('node_id') for node in nodes):
-            raise ApiError('Listing the nodes of DCS instance %s' % instance_id, reason='the node list has an unexpected shape')
+        operation = 'Listing the nodes of DCS instance %s' % instance_id
+        response, body = self.call('GET', self.instance_path(instance_id, 'logical-nodes'), operation)
+        nodes = self.http.member_list(body, 'nodes', operation, response)
+        if not all(isinstance(node, dict) and node.get('node_id') for node in nodes):
+            raise self.http.malformed(operation, response, 'the node list has an entry without a node_id')
         return nodes
 
     def start_scan(self, instance_id, node_id, clean_cache=True):
-        body = self.call('POST', self.instance_path(instance_id, 'clients'),
-                         'Scanning the sessions of node %s of DCS instance %s' % (node_id, instance_id),
-                         json={'node_id': node_id, 'clean_cache': bool(clean_cache)},
-                         # A scan refreshes the service's session list and changes no session: sent in check mode.
-                         read_like=True)[1]
-        return self._job_id(body, 'session scan', instance_id)
+        response, body = self.call('POST', self.instance_path(instance_id, 'clients'),
+                                   'Scanning the sessions of node %s of DCS instance %s' % (node_id, instance_id),
+                                   json={'node_id': node_id, 'clean_cache': bool(clean_cache)},
+                                   # A scan refreshes the service's session list and changes no session: sent in
+                                   # check mode.
+                                   read_like=True)
+        return self._job_id(response, body, 'session scan', instance_id)
 
     def list_clients(self, instance_id, node_id):
         """Every session of a node (``limit`` 1000 and ``offset`` until ``count`` are read)."""
@@ -262,12 +261,14 @@ class DCSClient:
         previous = None
         for _page_number in range(MAX_PAGES):
             params = {'node_id': node_id, 'offset': len(sessions), 'limit': PAGE_LIMIT}
-            body = self.call('GET', self.instance_path(instance_id, 'clients'), operation, params=params)[1] or {}
-            page = [] if body.get('clients') is None else body['clients']
-            count = 0 if body.get('count') is None else body['count']
-            if not isinstance(page, list) or not isinstance(count, int) or not all(isinstance(item, dict) for item in page):
-                raise ApiError(operation, reason='the session list has an unexpected shape (clients: %s, count: %s)' % (
-                    type(page).__name__, type(count).__name__))
+            response, body = self.call('GET', self.instance_path(instance_id, 'clients'), operation, params=params)
+            page = self.http.member_list(body, 'clients', operation, response)
+            count = body.get('count')
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise self.http.malformed(operation, response, 'the answer has no count of sessions (got %s)' % (
+                    _snippet(count)))
+            if not all(isinstance(item, dict) for item in page):
+                raise self.http.malformed(operation, response, 'the session list has entries that are not objects')
             nameless = [item for item in page if not isinstance(kill_address(item), str) or not kill_address(item)]
             if nameless:
                 raise ApiError(operation, reason='the session list has a session without an address (addr/peer): %s' % (
@@ -294,22 +295,23 @@ class DCSClient:
         previous = None
         for _page_number in range(MAX_PAGES):
             params = dict(query or {}, offset=offset, limit=page_size)
-            body = self.call('GET', ('v2', self.project_id, 'instances'), operation, params=params)[1] or {}
-            page = [] if body.get('instances') is None else body['instances']
-            total = 0 if body.get('instance_num') is None else body['instance_num']
-            if not isinstance(page, list) or isinstance(total, bool) or not isinstance(total, int) \
-                    or not all(isinstance(item, dict) for item in page):
-                raise ApiError(operation, status=200, reason='the instance list has an unexpected shape (instances: %s, '
-                               'instance_num: %s)' % (type(page).__name__, type(total).__name__))
+            response, body = self.call('GET', ('v2', self.project_id, 'instances'), operation, params=params)
+            page = self.http.member_list(body or {}, 'instances', operation, response)
+            total = (body or {}).get('instance_num')
+            if isinstance(total, bool) or not isinstance(total, int):
+                raise self.http.malformed(operation, response, 'the answer has no count of instances (instance_num: '
+                                          '%s)' % _snippet(total))
+            if not all(isinstance(item, dict) for item in page):
+                raise self.http.malformed(operation, response, 'the instance list has entries that are not objects')
             nameless = [item for item in page if not isinstance(item.get('instance_id'), str) or not item['instance_id'].strip()]
             if nameless:
-                raise ApiError(operation, status=200, reason='the instance list has an instance without an instance_id: '
-                               '%s' % _snippet(nameless[0]))
+                raise self.http.malformed(operation, response, 'the instance list has an instance without an '
+                                          'instance_id: %s' % _snippet(nameless[0]))
             if page and page == previous:
-                raise ApiError(operation, status=200, reason='the service answered offset %d with the page it gave for '
-                               'the previous offset; stopping instead of reading it again' % offset)
+                raise self.http.malformed(operation, response, 'the service answered offset %d with the page it gave '
+                                          'for the previous offset; stopping instead of reading it again' % offset)
             if offset + len(page) > total:
-                raise ApiError(operation, status=200, reason='the service sent %d instances but announced %d' % (
+                raise self.http.malformed(operation, response, 'the service sent %d instances but announced %d' % (
                     offset + len(page), total))
             previous = page
             offset += len(page)
@@ -332,9 +334,9 @@ class DCSClient:
         else:
             payload = {'node_id': node_id, 'kill_all_nodes': False}
             what = 'node %s' % node_id
-        body = self.call('POST', self.instance_path(instance_id, 'clients', 'kill-all'),
-                         'Killing all sessions of %s of DCS instance %s' % (what, instance_id), json=payload)[1]
-        return self._job_id(body, 'kill-all', instance_id)
+        response, body = self.call('POST', self.instance_path(instance_id, 'clients', 'kill-all'),
+                                   'Killing all sessions of %s of DCS instance %s' % (what, instance_id), json=payload)
+        return self._job_id(response, body, 'kill-all', instance_id)
 
     def get_job(self, job_id):
         operation = 'Reading DCS job %s' % job_id
@@ -372,13 +374,13 @@ class DCSClient:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _job_id(self, body, what, instance_id):
+    def _job_id(self, response, body, what, instance_id):
         job_id = (body or {}).get('job_id')
         if not isinstance(job_id, str) or not job_id.strip():
-            # The request succeeded, so what it started may be under way: the caller looks (maybe_applied).
-            raise ApiError('Starting a DCS %s on instance %s' % (what, instance_id), status=200, maybe_applied=True,
-                           reason='the service accepted the request but answered without a job_id to wait for (got %s)'
-                           % _snippet((body or {}).get('job_id')))
+            # A 2xx: what the request started is under way (the error's outcome is ACCEPTED); the caller looks.
+            raise self.http.malformed('Starting a DCS %s on instance %s' % (what, instance_id), response,
+                                      'the service accepted the request but answered without a job_id to wait for '
+                                      '(got %s)' % _snippet((body or {}).get('job_id')))
         return job_id
 
     def session_nodes(self, instance_id, node_id=None):

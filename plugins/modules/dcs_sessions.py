@@ -87,11 +87,13 @@ notes:
     matches again on the next run.
   - The session list is a snapshot the scan takes; sessions that connect between the scan and the kill
     are not killed by O(client_addrs) or the other filters, but are killed by a kill-all.
-  - C(changed) is what the service did. When the answer to a kill is lost (connection cut, read timeout,
-    HTTP 502 or 504 from a gateway), the node is scanned again and the sessions gone count as killed, with a
-    warning; none gone fails the task with C(changed=false). A kill-all whose answer is lost is judged the same
-    way, scanning for up to 30 seconds (at most O(wait_timeout)); one answered without a C(job_id) fails the
-    task after that scan, with C(changed) saying whether the sessions went.
+  - C(changed) is what the service did. When the answer to a kill is unclear (connection cut, read timeout, an
+    HTTP 5xx other than 503), the node is scanned again and the sessions gone count as killed, with a warning;
+    none gone fails the task with C(changed=false). A kill-all whose answer is unclear is judged the same way,
+    scanning for up to 30 seconds (at most O(wait_timeout)). A kill-all answered with HTTP 2xx but without a
+    usable C(job_id) was accepted (C(changed=true), with a warning); with O(wait=true) the module scans until the
+    sessions are gone instead of polling the job, and fails (still C(changed=true)) if they are not gone within
+    O(wait_timeout).
   - When another kill-all job runs on the instance (two tasks at once), DCS refuses a second one with
     C(DCS.4957). The task then reports no change with a warning, since the other job kills the sessions; with
     O(wait=true) it scans until they are gone (failing after O(wait_timeout) if they are not).
@@ -183,7 +185,7 @@ sessions:
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ACCEPTED, ApiError, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
     DCS,
     JOB_IN_PROGRESS,
@@ -287,22 +289,15 @@ def observe_window(params):
 
 
 def kill_batch(module, client, instance_id, node_id, batch):
-    """Kill one batch; returns the addresses killed. A lost answer is judged by scanning the node again."""
-    try:
-        client.kill_clients(instance_id, node_id, batch)
-        return list(batch)
-    except ApiError as error:
-        if not error.maybe_applied:
-            raise
-        gone = client.sessions_gone(instance_id, {node_id: set(batch)}, 0, module.params['wait_timeout'])[node_id]
-        if not gone:
-            error.reason = '%s; a new scan shows none of these %d sessions was killed' % (
-                error.reason or 'HTTP %s' % error.status, len(batch))
-            raise error
-        reason = error.reason or 'HTTP %s' % error.status
-        module.warn('The answer to killing %d sessions of node %s of DCS instance %s was lost (%s); a new scan shows %d '
-                    'of them gone, which are reported as killed.' % (len(batch), node_id, instance_id, reason, len(gone)))
-        return gone
+    """Kill one batch; returns the addresses killed. An unclear answer is settled (the frame's rule) by scanning the
+    node again: the sessions gone count as killed."""
+    what = 'killing %d sessions of node %s of DCS instance %s' % (len(batch), node_id, instance_id)
+    killed = module.write(
+        what, lambda: client.kill_clients(instance_id, node_id, batch),
+        lambda: client.sessions_gone(instance_id, {node_id: set(batch)}, 0, module.params['wait_timeout'])[node_id],
+        shown=lambda gone: 'a new scan shows %d of them gone, which are reported as killed' % len(gone),
+        not_shown='a new scan shows none of these %d sessions was killed' % len(batch))
+    return killed if isinstance(killed, list) else list(batch)
 
 
 def kill_all(module, client, instance_id, one_node, doomed, result):
@@ -311,6 +306,11 @@ def kill_all(module, client, instance_id, one_node, doomed, result):
     wanted = {}
     for session in doomed:
         wanted.setdefault(session['node_id'], set()).add(kill_address(session))
+
+    def gone_addresses(window):
+        gone = client.sessions_gone(instance_id, wanted, window, params['wait_timeout'])
+        return [address for node_id in sorted(gone) for address in gone[node_id]]
+
     try:
         result['job_id'] = client.kill_all(instance_id, one_node)
     except ApiError as error:
@@ -320,28 +320,28 @@ def kill_all(module, client, instance_id, one_node, doomed, result):
             module.warn('DCS refused the kill-all (%s: %s): another kill-all job is running on instance %s and kills '
                         'these sessions.' % (error.code, error.vendor_message, instance_id))
             if params['wait']:
-                gone = client.sessions_gone(instance_id, wanted, params['wait_timeout'], params['wait_timeout'])
-                left = sum(len(wanted[node]) - len(gone[node]) for node in wanted)
+                left = len(doomed) - len(gone_addresses(params['wait_timeout']))
                 if left:
                     error.reason = 'another kill-all job is running, and %d sessions were still there after %ss' % (
                         left, params['wait_timeout'])
                     raise error
             result['killed'] = []
             return
-        if not error.maybe_applied:
-            raise
-        # The answer was lost, or came without a job to wait for: look at what the sessions do.
-        gone = client.sessions_gone(instance_id, wanted, observe_window(params), params['wait_timeout'])
-        killed = [address for node_id in sorted(gone) for address in gone[node_id]]
-        count = len(killed)
-        result.update(changed=bool(count), killed=killed)
-        if error.status == 200 or not count:
-            # A malformed answer fails whatever happened; a lost one fails when nothing happened.
-            error.reason = '%s; a new scan shows %d of %d sessions gone' % (
-                error.reason or 'HTTP %s' % error.status, count, len(doomed))
-            raise error
-        module.warn('The answer to the kill-all on DCS instance %s was lost (%s); new scans show %d of %d sessions '
-                    'gone.' % (instance_id, error.reason or 'HTTP %s' % error.status, count, len(doomed)))
+        # Unclear: scan for its effect. Accepted without a job to wait for: scan instead of polling the job.
+        killed = module.settle(error, 'the kill-all on DCS instance %s' % instance_id,
+                               lambda: gone_addresses(observe_window(params)),
+                               shown=lambda gone: 'new scans show %d of %d sessions gone' % (len(gone), len(doomed)),
+                               not_shown='new scans show none of the %d sessions gone' % len(doomed))
+        if killed != ACCEPTED:
+            result.update(changed=True, killed=killed)
+            return
+        result.update(changed=True, killed=[kill_address(session) for session in doomed])
+        if params['wait']:
+            result['killed'] = gone_addresses(params['wait_timeout'])
+            if len(result['killed']) < len(doomed):
+                error.reason = '%s; the kill-all was accepted, but %d of %d sessions were still there after %ss' % (
+                    error.reason, len(doomed) - len(result['killed']), len(doomed), params['wait_timeout'])
+                raise error
         return
     result.update(changed=True, killed=[kill_address(session) for session in doomed])
     if params['wait']:

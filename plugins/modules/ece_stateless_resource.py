@@ -130,10 +130,12 @@ notes:
     then sends only the commands needed.
   - Requests that write are repeated only after HTTP 429 or 503, which the server sends before doing anything,
     so a restart is never sent twice.
-  - C(changed) is true only when the server accepted a command. When a command's answer is lost after
-    it may have been carried out (connection cut, read timeout, HTTP 502 or 504 from a gateway), the resource
-    is read again for up to 15 seconds; if it shows the command (a new plan, the instances as asked, the
-    resource gone), the task goes on with a warning, otherwise it fails with C(changed=false).
+  - C(changed) is true only when the server accepted a command. An HTTP 2xx accepts it, whatever its body (a body
+    that cannot be read gives a warning). When a command's answer is unclear - it may have been carried out
+    (connection cut, read timeout, an HTTP 5xx other than 503, which a gateway answers even when the command went
+    through) - the resource is read again for up to 15 seconds; if it shows the command (a new plan, the instances
+    as asked, the resource gone), the task goes on with C(changed=true) and a warning, otherwise it fails with
+    C(changed=false). HTTP 4xx, 429 and 503 refuse a command.
   - A resource listed by the server with an id that cannot be a URL path segment (empty, V(.) or V(..)) fails
     the task before any command is sent.
 seealso:
@@ -323,8 +325,10 @@ ref_ids:
   sample: [main-kibana, kibana-secondary]
 '''
 
+import functools
+
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule, Refusal
-from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, poll
+from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
 from ansible_collections.platform_ops.admin.plugins.module_utils.ece import (
     ACTION_NAMES,
     COMMANDS,
@@ -516,7 +520,7 @@ def main():
 def run(module, client, result):
     params = module.params
     deployment_id, kind = params['deployment_id'], params['kind']
-    deployment = client.get_deployment(deployment_id)
+    deployment = client.get_deployment(deployment_id, kinds=[kind])
     resource = resolve(params, deployment, kind, params['ref_id'])
     if resource is None:
         result.update(state='absent', ref_id=params['ref_id'] if params['ref_id'] != '_main' else None)
@@ -579,17 +583,17 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
             options['cancel_pending'] = bool(pending) and params['cancel_pending']
         elif action == 'shutdown':
             options.update(skip_snapshot=params['skip_snapshot'], hide=params['hide'])
-        try:
-            answer = client.run(action, deployment_id, kind, ref_id, **options)
-        except ApiError as error:
-            if not error.maybe_applied:
-                raise
-            answer = {}
-            observed = took_effect(module, client, action, ref_id, current, error)
-            if observed is None:
-                accepted.append(action)
-                return None
+        window = min(float(params['wait_timeout']), OBSERVE_WINDOW)
+        answer = module.write(
+            'the %s of %s %s in deployment %s' % (ACTION_NAMES[action], kind, ref_id, deployment_id),
+            functools.partial(client.run, action, deployment_id, kind, ref_id, **options),
+            effect_seen(module, client, action, ref_id, current, window),
+            shown=lambda _seen: 'reading the resource again shows the command was carried out',
+            not_shown='the resource showed no sign of the command within %gs, so it could not be confirmed that it '
+                      'was carried out' % window)
         accepted.append(action)
+        if answer is GONE:
+            return None
         for warning in (answer.get('warnings') if isinstance(answer, dict) else None) or ():
             if not isinstance(warning, dict):
                 continue
@@ -604,28 +608,30 @@ def act(module, client, ref_id, actions, resource, pending, accepted):
     return current
 
 
-def took_effect(module, client, action, ref_id, before, error):
-    """After a command whose answer was lost: read the resource until the command shows (return the resource,
-    or ``None`` for a deletion) or ``OBSERVE_WINDOW`` seconds pass (raise ``error``, saying so)."""
+# What ``effect_seen`` reads once a deletion shows.
+GONE = object()
+
+
+def effect_seen(module, client, action, ref_id, before, window):
+    """For a command whose answer is unclear: a reader of the resource until the command shows - returns the
+    resource, or ``GONE`` for a deletion - or ``window`` seconds pass (returns ``None``)."""
     params = module.params
     deployment_id, kind = params['deployment_id'], params['kind']
-    window = min(float(params['wait_timeout']), OBSERVE_WINDOW)
     before_current = plan_attempt_id(before, 'current')
     before_pending = plan_attempt_id(before, 'pending')
     effect = COMMANDS[action].effect
-    gone = object()
 
     def read():
         try:
             return client.get_resource(deployment_id, kind, ref_id)
         except ApiError as reread:
             if action == 'delete' and resource_gone(reread):
-                return gone
-            raise error from None
+                return GONE
+            raise
 
     def seen(resource):
         if action == 'delete':
-            return resource is gone
+            return resource is GONE
         if action == 'cancel_pending':
             return plan_attempt_id(resource, 'pending') is None
         if action in PLAN_COMMANDS:
@@ -635,17 +641,14 @@ def took_effect(module, client, action, ref_id, before, error):
             return plan_attempt_id(resource, 'pending') not in known or plan_attempt_id(resource, 'current') not in known
         return effect(resource)
 
-    def not_seen(_last):
-        error.reason = '%s; the answer was lost and the resource showed no sign of the command within %gs, ' \
-                       'so it could not be confirmed that it was carried out' % (error.reason or 'HTTP %s' % error.status, window)
-        return error
+    def observe():
+        try:
+            return poll(read, seen, window, schedule=Schedule(0.1, 2.0, 2.0), immediately=True, at_least_once=True,
+                        sleep=client.sleep, clock=client.clock)
+        except WaitTimeout:
+            return None
 
-    resource = poll(read, seen, window, schedule=Schedule(0.1, 2.0, 2.0), immediately=True, at_least_once=True,
-                    on_timeout=not_seen, sleep=client.sleep, clock=client.clock)
-    module.warn('The answer to the %s of %s %s in deployment %s was lost (%s); reading the resource again shows '
-                'the command was carried out.' % (ACTION_NAMES[action], kind, ref_id, deployment_id,
-                                                  error.reason or 'HTTP %s' % error.status))
-    return None if resource is gone else resource
+    return observe
 
 
 def _returned(summary):

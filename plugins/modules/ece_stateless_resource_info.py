@@ -150,7 +150,8 @@ def main():
     params = module.params
     module.require(id_problem(params['deployment_id'], 'deployment_id'))
     with module.connect() as client:
-        deployment = client.get_deployment(params['deployment_id'])
+        deployment = client.get_deployment(params['deployment_id'],
+                                           kinds=[params['kind']] if params['kind'] else STATELESS_KINDS)
     resources = []
     for kind in STATELESS_KINDS:
         if params['kind'] and kind != params['kind']:

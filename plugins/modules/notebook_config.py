@@ -50,8 +50,9 @@ notes:
   - The account needs the C(Servers) or C(Security and infrastructure) administrative privilege.
   - The form field of the update request (C(configuration), a JSON string) is inferred from the vendor's
     documentation, which does not show a complete request.
-  - When the answer to the update is lost (connection cut, read timeout, HTTP 502 or 504 from a gateway), the
-    configuration is read again; the task succeeds with a warning if the settings are in place, and fails with
+  - When the answer to the update is unclear (connection cut, read timeout, an HTTP 5xx other than 503, or an
+    HTTP 200 whose body is not JSON, since ArcGIS also reports errors inside HTTP 200 answers), the configuration
+    is read again; the task succeeds with C(changed=true) and a warning if the settings are in place, and fails with
     C(changed=false) if they are not.
   - Integer settings must be between their documented minimum (1 otherwise) and 2147483647.
 seealso:
@@ -114,7 +115,6 @@ from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import (
     comparable_setting,
     normalize_settings,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 
 def settings_problem(settings, problems):
@@ -142,23 +142,15 @@ def plan(current, settings):
 
 
 def update(module, client, merged, settings, changed_keys):
-    """Post the configuration. When the answer is lost (the update may have been applied), read the configuration
-    again: the settings in place count as done, with a warning; otherwise the task fails unchanged."""
-    try:
-        client.update_configuration(merged)
-    except ApiError as error:
-        if not error.maybe_applied:
-            raise
-        try:
-            now = client.get_configuration()
-        except ApiError:
-            raise error from None
-        if any(comparable_setting(key, now.get(key)) != settings[key] for key in changed_keys):
-            error.reason = '%s; reading the configuration again shows the update was not applied' % (
-                error.reason or 'HTTP %s' % error.status)
-            raise error from None
-        module.warn('The answer to the notebook configuration update was lost (%s); reading the configuration again '
-                    'shows it applied.' % (error.reason or 'HTTP %s' % error.status))
+    """Post the configuration. An unclear answer (the frame's rule) is settled by reading the configuration again:
+    the settings in place count as done, with a warning; otherwise the task fails unchanged."""
+    def in_place():
+        now = client.get_configuration()
+        return all(comparable_setting(key, now.get(key)) == settings[key] for key in changed_keys)
+
+    module.write('the notebook configuration update', lambda: client.update_configuration(merged), in_place,
+                 shown=lambda _seen: 'reading the configuration again shows it applied',
+                 not_shown='reading the configuration again shows the update was not applied')
 
 
 def main():

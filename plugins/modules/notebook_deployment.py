@@ -15,7 +15,10 @@ description:
   - Sends one list request (C(<url>/admin/notebooks/deployments)), then one C(terminateDeployment) per selected
     deployment that is listed. A deployment that is not listed is already gone - nothing to do.
   - When a terminate fails, the module lists the deployments once more; a deployment that is no longer listed
-    counts as terminated (someone or something else got there first). Only those still listed fail the task.
+    counts as terminated. When the answer was unclear (connection cut, read timeout, an HTTP 5xx other than 503,
+    an HTTP 200 whose body is not JSON) this task terminated it (C(changed=true), with a warning); when the server
+    refused the request, someone or something else got there first (a warning, and no change of this task's).
+    Only those still listed fail the task.
   - Many deployments are terminated in one task over one pooled HTTPS session, at most O(parallel) at a time.
 author:
   - platform_ops.admin maintainers (!UNKNOWN)
@@ -130,7 +133,7 @@ failed_ids:
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, select_deployments
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, select_deployments, settle_terminations
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_PARALLEL = 32
@@ -160,13 +163,16 @@ def input_problem(params):
 
 
 def terminate(module, client, selected):
-    """Terminate ``selected``; returns the ids done. Fails the module for those still listed after a failure."""
+    """Terminate ``selected``; returns the ids no longer running, and those of them this task terminated. Fails the
+    module for those still listed after a failure.
+
+    After failures the deployments are listed once more, and the failures judged by ``settle_terminations``.
+    """
     params = module.params
     ids = [entry['id'] for entry in selected]
     failures = client.terminate_deployments(ids, parallel=params['parallel'])
     if not failures:
-        return ids
-    # One re-list: a deployment that is gone now is terminated, whoever did it.
+        return ids, ids
     try:
         listed = {entry['id'] for entry in client.list_deployments()}
     except ApiError as error:
@@ -174,18 +180,18 @@ def terminate(module, client, selected):
         done = [deployment_id for deployment_id in ids if deployment_id not in failures]
         module.mark_changed(bool(done))
         module.fail_from(error, terminated=done, failed_ids=sorted(failures))
-    still = [deployment_id for deployment_id in ids if deployment_id in failures and deployment_id in listed]
-    done = [deployment_id for deployment_id in ids if deployment_id not in still]
+    ours, others, still = settle_terminations(module, ids, failures, listed)
+    done = [deployment_id for deployment_id in ids if deployment_id in ours or deployment_id in others]
     if still:
         first = failures[still[0]]
         msg = '%d of %d notebook deployments could not be terminated (%s); the first error: %s' % (
             len(still), len(ids), ', '.join(still[:10]) + (', ...' if len(still) > 10 else ''), first)
-        module.mark_changed(bool(done))
-        module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=sorted(still)), changed=bool(done))
+        module.mark_changed(bool(ours))
+        module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=sorted(still)), changed=bool(ours))
         details = first.as_result()
         details.update(terminated=done, failed_ids=still)
         module.fail(msg, **details)
-    return done
+    return done, ours
 
 
 def main():
@@ -203,10 +209,12 @@ def main():
         selected = select_deployments(client.list_deployments(), deployment_ids=params['deployment_ids'],
                                       owner=params['owner'], older_than_minutes=params['older_than_minutes'])
         module.result['deployments'] = selected
-        ids = [entry['id'] for entry in selected]
-        if ids:
-            module.result['terminated'] = ids if module.check_mode else terminate(module, client, selected)
-    module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=[]), changed=bool(ids))
+        ids = ours = [entry['id'] for entry in selected]
+        if ids and not module.check_mode:
+            module.result['terminated'], ours = terminate(module, client, selected)
+        elif ids:
+            module.result['terminated'] = ids
+    module.report(before=dict(deployments=sorted(ids)), after=dict(deployments=[]), changed=bool(ours))
     module.done()
 
 

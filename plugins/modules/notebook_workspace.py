@@ -71,8 +71,9 @@ notes:
   - Only the default administrator role may delete or transfer workspaces.
   - Deleting a workspace removes the user's files permanently; transferring keeps them for O(target_owner).
   - When the delete or transfer request fails, the workspaces are listed again. A workspace that is no longer
-    listed is gone - by this request when its answer was lost (C(changed=true), with a warning), or by another
-    task at the same time (C(changed=false), with a warning) - and the task succeeds.
+    listed is gone - by this request when its answer was unclear (connection cut, read timeout, an HTTP 5xx other
+    than 503, an HTTP 200 whose body is not JSON; C(changed=true), with a warning), or by another task at the same
+    time when the server refused the request (C(changed=false), with a warning) - and the task succeeds.
 seealso:
   - module: platform_ops.admin.notebook_deployment
   - name: deleteUserWorkspace (ArcGIS Enterprise notebook data access)
@@ -135,8 +136,8 @@ target_folder:
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
-from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, MAX_WAIT_TIMEOUT
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.arcgis import ARCGIS, MAX_WAIT_TIMEOUT, settle_terminations
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import UNCLEAR, ApiError
 
 TERMINATE_PARALLEL = 4
 
@@ -172,9 +173,9 @@ def terminate_running(module, client, running):
     module.mark_changed(bool(done))
     if failures:
         listed = {entry['id'] for entry in client.list_deployments()}
-        still = [deployment_id for deployment_id in running if deployment_id in failures and deployment_id in listed]
-        done.extend(deployment_id for deployment_id in running if deployment_id in failures and deployment_id not in listed)
-        module.mark_changed(bool(done))
+        ours, _others, still = settle_terminations(module, running, failures, listed)
+        done.extend(deployment_id for deployment_id in running if deployment_id in failures and deployment_id not in still)
+        module.mark_changed(bool(ours))
         if still:
             module.fail('The workspace of %s was left in place: %d running deployments could not be terminated (%s); '
                         'the first error: %s' % (owner, len(still), ', '.join(still), failures[still[0]]),
@@ -188,30 +189,34 @@ def terminate_running(module, client, running):
 def remove_workspace(module, client, owner, transfer, folder):
     """Delete or transfer the workspace; returns whether this task's request did it.
 
-    When the request fails, the workspaces are listed again: a workspace no longer listed is gone, either by
-    this request (its answer was lost: changed, with a warning) or by someone else meanwhile (two tasks at
-    once: not changed, with a warning). One still listed fails the task with the request's error.
+    An unclear answer is settled by the frame's rule: the workspaces are listed again, and a workspace no longer
+    listed was removed by this request (changed, with a warning). A refused request is looked into as well: a
+    workspace no longer listed was removed by someone else meanwhile (two tasks at once: not changed, with a
+    warning). One still listed fails the task with the request's error.
     """
+    what = '%s of the workspace of %s' % ('the transfer' if transfer else 'the deletion', owner)
+    if transfer:
+        def send():
+            return client.transfer_workspace(owner, module.params['target_owner'], folder)
+    else:
+        def send():
+            return client.delete_workspace(owner)
     try:
-        if transfer:
-            client.transfer_workspace(owner, module.params['target_owner'], folder)
-        else:
-            client.delete_workspace(owner)
+        module.write(what, send, lambda: owner not in client.list_workspaces(),
+                     shown=lambda _gone: 'the workspace is no longer listed, so it is reported as removed',
+                     not_shown='the workspace is still listed')
         return True
     except ApiError as error:
+        if error.outcome == UNCLEAR:
+            raise
         try:
             still_listed = owner in client.list_workspaces()
         except ApiError:
             raise error from None
         if still_listed:
             raise
-        what = 'transfer' if transfer else 'deletion'
-        if error.maybe_applied:
-            module.warn('The answer to the %s of the workspace of %s was lost (%s); the workspace is no longer listed, '
-                        'so the %s is reported as done.' % (what, owner, error.reason or 'HTTP %s' % error.status, what))
-            return True
         module.warn('The workspace of %s went away while this task was removing it (someone else deleted or '
-                    'transferred it; the server said: %s); it is absent.' % (owner, error.vendor_message or error.reason))
+                    'transferred it; the server said: %s); it is absent.' % (owner, error.vendor_message or error.answer()))
         return False
 
 

@@ -122,17 +122,21 @@ def test_every_answer_the_simulator_can_give_matches_the_spec(checker, ece):
         client('GET', '/%s/_main' % kind)
     client('GET', '', show_plan_logs=True, show_plan_history=True, show_metadata=False)
     client.session.get(ece.url + '/api/v1/deployments/multi', timeout=10, verify=ece.ca_file)
-    # A restart through its phases, with logs, then a 422 while it is pending, then cancel_pending.
+    # A restart through its phases, with logs, then a 422 while it is pending, then cancel_pending. Its plan is
+    # slow enough for every phase to be read on a loaded machine too (reads may take a good part of a second).
+    slow = 2.4
+    sim.configure(plan_duration=slow)
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=False)
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=False)
-    for _poll in range(4):
+    for _poll in range(7):
         client('GET', '/kibana/main-kibana', show_plan_logs=True)
         client('GET', '', show_plan_logs=True)
-        time.sleep(FAST['plan_duration'] / 3)
+        time.sleep(slow / 6)
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=True)
     client('DELETE', '/kibana/main-kibana/plan/pending', ignore_missing=False)
     client('DELETE', '/kibana/main-kibana/plan/pending', ignore_missing=False)  # 400: none pending
     client('DELETE', '/kibana/main-kibana/plan/pending', ignore_missing=True)
+    sim.configure(plan_duration=FAST['plan_duration'])
     # A failing plan, in progress and failed.
     sim.fail_next_plan(step='stop-instances', message='Allocator [allocator-1] is unreachable')
     client('POST', '/apm/main-apm/_shutdown', skip_snapshot=True)

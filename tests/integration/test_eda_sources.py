@@ -302,7 +302,7 @@ def test_backoff_grows_after_failures_and_jitter_only_shortens(ece):
     (dict(deployment_ids=[DEPLOYMENT], color='red'), 'color'),
     (dict(deployment_ids=[DEPLOYMENT], url='ftp://ece.example.com'), 'url'),
     (dict(deployment_ids=[DEPLOYMENT], timeout=0), 'timeout must be greater than 0'),
-    (dict(deployment_ids=[DEPLOYMENT], ca_path='/nonexistent/ca.pem'), 'ca_path /nonexistent/ca.pem does not exist'),
+    (dict(deployment_ids=[DEPLOYMENT], ca_path='/nonexistent/ca.pem'), "ca_path '/nonexistent/ca.pem' does not exist"),
     (dict(deployment_ids=[DEPLOYMENT], api_key=None), 'Give either api_key'),
 ])
 def test_bad_arguments_fail_before_any_request(ece, monkeypatch, args, message):

@@ -10,12 +10,11 @@ Reliability table.
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 
 from arcgis_helpers import args, creds
+from fault_answers import JSON, ids, refused_control_character, unclear_answers
 from modrun import run_module
 
 CONFIG = 'notebook_config'
@@ -159,22 +158,144 @@ def test_wait_timeout_over_a_day_fails_before_any_request(arcgis, fault):
 
 
 @pytest.mark.parametrize('state', ['absent', 'transferred'])
-def test_loser_of_two_workspace_removals_reports_ok_unchanged(arcgis, fault, state):
+def test_loser_of_two_workspace_removals_reports_ok_unchanged(arcgis, fault, monkeypatch, state):
     owner = _idle_workspace(arcgis)
-    path = DELETE if state == 'absent' else r'/transferUserWorkspace$'
-    arcgis.sim.add_fault(path=path, method='POST', delay=0.4)
+    handler = 'on_delete_workspace' if state == 'absent' else 'on_transfer_workspace'
+    vendor = getattr(arcgis.sim, handler)
 
-    def winner():
-        time.sleep(0.15)
-        with arcgis.sim.lock:
-            del arcgis.sim.workspaces[owner]
+    def winner_first(request):
+        # The other task's request lands between this task's read and its own: the workspace is gone when this
+        # one arrives, and the server answers as it does for a workspace that does not exist.
+        arcgis.sim.workspaces.pop(owner, None)
+        return vendor(request)
 
-    racer = threading.Thread(target=winner)
-    racer.start()
+    monkeypatch.setattr(arcgis.sim, handler, winner_first)
     extra = dict(target_owner='gis_ann') if state == 'transferred' else {}
     out = run_module(WORKSPACE, args(arcgis, owner=owner, state=state, **extra))
-    racer.join()
     fault.record(10, 'two workspace removals at once: the loser (%s)' % state, WORKSPACE, out, applied=False,
                  writes=arcgis.sim.writes(), allowed_writes=WRITES)
     assert not out.failed, out
     assert any('went away while this task was removing it' in warning for warning in out.warnings)
+
+
+# --- 11: unknown outcomes, judged by reading again ------------------------------------------------------------
+#
+# Every write of every notebook module, answered in a way that does not say whether it was carried out: a 2xx
+# whose body is unusable (ArcGIS writes its errors into HTTP 200 answers, so only a body that parses and has no
+# error proves the write was accepted), or a gateway's 500 after the backend applied the write - or did not.
+
+UNCLEAR_ANSWERS = unclear_answers('{"status": "succ')
+
+
+def _write_case(arcgis, write):
+    """``(module, task, path of the write, applied())`` of one notebook write."""
+    if write == 'configuration update':
+        return CONFIG, dict(settings={'idleNotebookThreshold': 1440}), UPDATE, \
+            lambda: arcgis.sim.configuration['idleNotebookThreshold'] == 1440
+    if write == 'terminate':
+        first = sorted(arcgis.sim.running('gis_joe'))[0]
+        return DEPLOYMENT, dict(deployment_ids=[first]), r'/terminateDeployment$', \
+            lambda: first not in arcgis.sim.deployments
+    owner = _idle_workspace(arcgis)
+    task = dict(owner=owner, state='absent') if write == 'workspace delete' else \
+        dict(owner=owner, state='transferred', target_owner='gis_ann')
+    return WORKSPACE, task, DELETE if write == 'workspace delete' else r'/transferUserWorkspace$', \
+        lambda: owner not in arcgis.sim.workspaces
+
+
+@pytest.mark.parametrize('answer, fault_args, applies', UNCLEAR_ANSWERS, ids=ids(UNCLEAR_ANSWERS))
+@pytest.mark.parametrize('write', ['configuration update', 'terminate', 'workspace delete', 'workspace transfer'])
+def test_unclear_answer_to_a_write_is_judged_by_reading_again(arcgis, fault, write, answer, fault_args, applies):
+    module, task, path, applied = _write_case(arcgis, write)
+    arcgis.sim.add_fault(path=path, method='POST', apply=applies, **fault_args)
+    out = run_module(module, args(arcgis, **task))
+    fault.record(11, '%s answered %s' % (write, answer), module, out, applied=applied(),
+                 writes=arcgis.sim.writes(), allowed_writes=WRITES)
+    assert applied() is applies
+    assert len(arcgis.sim.logged(method='POST', path=path)) == 1  # judged by reading, never by sending again
+    if applies:
+        assert not out.failed and out.changed, out
+        if 'JSON list' not in answer:  # a JSON answer without an error member is the server's acceptance
+            assert any('was unclear' in warning and 'HTTP' in warning for warning in out.warnings), out.warnings
+    else:
+        assert out.failed and not out.changed and 'HTTP 500' in out.msg, out
+        assert 'not applied' in out.msg or 'still listed' in out.msg, out.msg
+
+
+def test_refused_delete_of_a_workspace_still_listed_is_unchanged(arcgis, fault):
+    owner = _idle_workspace(arcgis)
+    arcgis.sim.add_fault(path=DELETE, method='POST', status=503, body='busy', count=10)
+    out = run_module(WORKSPACE, args(arcgis, owner=owner, state='absent', retries=0))
+    fault.record(11, 'workspace delete answered HTTP 503 (a refusal)', WORKSPACE, out,
+                 applied=owner not in arcgis.sim.workspaces, writes=arcgis.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and 'HTTP 503' in out.msg and not out.warnings, out
+
+
+# --- 12: malformed lists fail instead of reading as empty -----------------------------------------------------
+
+MALFORMED_LISTS = [
+    ('null', {'{key}': None}), ('missing', {'other': []}), ('a string', {'{key}': 'none'}), ('the answer is null', None),
+]
+
+
+def _malformed(key, body):
+    if isinstance(body, dict):
+        body = {name.replace('{key}', key): value for name, value in body.items()}
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize('module, task', [
+    ('notebook_deployment_info', {}), (DEPLOYMENT, dict(owner='gis_joe')),
+    (WORKSPACE, dict(owner='gis_joe', state='absent', terminate_deployments=True)),
+])
+@pytest.mark.parametrize('what, body', MALFORMED_LISTS, ids=ids(MALFORMED_LISTS))
+def test_malformed_deployment_list_fails(arcgis, fault, module, task, what, body):
+    arcgis.sim.add_fault(path=r'/admin/notebooks/deployments$', method='GET', status=200,
+                         body=_malformed('nbDeployments', body), headers=JSON, count=10)
+    out = run_module(module, args(arcgis, **task))
+    fault.record(12, 'deployment list: nbDeployments %s' % what, module, out, applied=False,
+                 writes=arcgis.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and out.msg.startswith('Listing notebook deployments failed:'), out
+    assert 'no nbDeployments list' in out.msg and 'refusing to read it as empty' in out.msg
+    assert arcgis.sim.writes() == [] and 'deployments' not in out.result
+
+
+@pytest.mark.parametrize('what, body', MALFORMED_LISTS, ids=ids(MALFORMED_LISTS))
+def test_malformed_workspace_list_fails(arcgis, fault, what, body):
+    owner = _idle_workspace(arcgis)
+    arcgis.sim.add_fault(path=r'/listUserWorkspaces$', method='GET', status=200, body=_malformed('Containers', body),
+                         headers=JSON, count=10)
+    out = run_module(WORKSPACE, args(arcgis, owner=owner, state='absent'))
+    fault.record(12, 'workspace list: Containers %s' % what, WORKSPACE, out, applied=owner not in arcgis.sim.workspaces,
+                 writes=arcgis.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and out.msg.startswith('Listing user workspaces failed:') and 'no Containers list' in out.msg, out
+    assert arcgis.sim.writes() == []
+
+
+# --- 13: control characters -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('module, option, value', [
+    (DEPLOYMENT, 'deployment_ids', ['fa80\nsecond']), (DEPLOYMENT, 'owner', 'gis_joe\r'),
+    ('notebook_deployment_info', 'owner', 'gis\x00joe'), (WORKSPACE, 'owner', 'gis_joe\n'),
+    (WORKSPACE, 'target_owner', 'gis_ann\x1b[31m'), (WORKSPACE, 'target_folder', 'from\tjoe'),
+    (CONFIG_INFO, 'referer', 'https://app.example.com\r\nX-Evil: 1'),
+])
+def test_id_or_name_with_a_control_character_fails_before_any_request(arcgis, fault, module, option, value):
+    task = dict(owner='gis_joe', state='transferred', target_owner='gis_ann') if module == WORKSPACE else {}
+    task[option] = value
+    out = run_module(module, args(arcgis, **task))
+    fault.record(13, '%s %r' % (option, value), module, out, applied=False)
+    assert refused_control_character(out, option, value), out
+    assert arcgis.sim.logged() == []
+
+
+def test_server_value_with_a_line_break_stays_on_one_line(arcgis, fault):
+    with arcgis.sim.lock:
+        arcgis.sim.add_deployment('gis_lines', deployment_id='abc\ndef')
+    arcgis.sim.add_fault(path=r'/terminateDeployment$', method='POST', status=200,
+                         body={'error': {'code': 403, 'message': 'Not allowed:\nno.'}})
+    out = run_module(DEPLOYMENT, args(arcgis, owner='gis_lines'))
+    fault.record(13, 'deployment id with a line break, listed by the server, in the failure message', DEPLOYMENT, out,
+                 applied=False, writes=arcgis.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and '\n' not in out.msg and 'abc\\ndef' in out.msg and 'Not allowed:\\nno' in out.msg, out

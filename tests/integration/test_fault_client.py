@@ -9,11 +9,13 @@ Reliability table. Vendor-specific cases live in test_fault_arcgis.py, test_faul
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 
 import pytest
 
-from arcgis_helpers import args
+from arcgis_helpers import args, creds
 from modrun import run_module
 
 CONFIG_INFO = 'notebook_config_info'
@@ -132,3 +134,50 @@ def test_answer_over_32_mib_fails_instead_of_filling_memory(arcgis, fault):
     out = run_module(CONFIG_INFO, args(arcgis))
     fault.record(9, '40 MiB answer', CONFIG_INFO, out, applied=False)
     assert out.failed and 'larger than 32 MiB' in out.msg, out
+
+
+# --- input holes: a base URL that leaves its context, CA paths that are not files ------------------------------
+
+
+@pytest.mark.parametrize('suffix', ['/..', '/../portal', '/./', '/%2e%2E'])
+def test_url_with_dot_segments_sends_no_password_outside_its_context(arcgis, fault, suffix):
+    task = creds(arcgis, url=arcgis.url + suffix)
+    out = run_module('arcgis_token', task)
+    fault.record(2, 'url ending in %s, with username and password' % suffix, 'arcgis_token', out, applied=False)
+    assert out.failed and 'must not have "." or ".." segments in its path' in out.msg, out
+    assert arcgis.sim.logged() == []
+
+
+def test_url_with_credentials_and_a_control_character_shows_neither(arcgis, fault):
+    url = arcgis.url.replace('https://', 'https://admin:url-s3cret@') + '/x\x00'
+    out = run_module(CONFIG_INFO, args(arcgis, url=url))
+    fault.record(13, 'url with user:password@ and a NUL', CONFIG_INFO, out, applied=False)
+    assert out.failed and out.msg == 'url must not contain control characters (a line break, a tab, NUL...).', out
+    assert 'url-s3cret' not in out.output and arcgis.sim.logged() == []
+
+
+def test_ca_path_that_is_a_fifo_fails_at_once_instead_of_hanging(arcgis, fault, tmp_path):
+    fifo = tmp_path / 'ca.pem'
+    os.mkfifo(str(fifo))
+    started = time.monotonic()
+    out = run_module(CONFIG_INFO, args(arcgis, ca_path=str(fifo)))
+    fault.record(7, 'ca_path is a FIFO', CONFIG_INFO, out, applied=False, note='fails at once')
+    assert time.monotonic() - started < 5
+    assert out.failed and 'must be a PEM file or a directory of them' in out.msg and arcgis.sim.logged() == []
+
+
+def test_ca_path_directory_of_pem_files_works_without_rehash(arcgis, fault, tmp_path):
+    directory = tmp_path / 'cas'
+    directory.mkdir()
+    shutil.copy(arcgis.ca_file, str(directory / 'private-ca.crt'))
+    (directory / 'README').write_text('CAs of the test site\n', encoding='utf-8')
+    out = run_module(CONFIG_INFO, args(arcgis, ca_path=str(directory)))
+    fault.record(4, 'ca_path is a directory of PEM files, not rehashed', CONFIG_INFO, out, applied=False)
+    assert not out.failed and out.result['configuration'], out
+
+
+def test_ca_path_directory_without_a_certificate_names_the_problem(arcgis, fault, tmp_path):
+    (tmp_path / 'notes.txt').write_text('no certificate here\n', encoding='utf-8')
+    out = run_module(CONFIG_INFO, args(arcgis, ca_path=str(tmp_path)))
+    fault.record(4, 'ca_path is a directory without certificates', CONFIG_INFO, out, applied=False)
+    assert out.failed and 'is a directory without any PEM certificate' in out.msg and arcgis.sim.logged() == []

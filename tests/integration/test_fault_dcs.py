@@ -9,13 +9,15 @@ Reliability table.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
 from dcs_support import INSTANCE, PROJECT_ID, dcs, dcs_server  # pylint: disable=unused-import
+from fault_answers import JSON, ids, refused_control_character, unclear_answers
 from modrun import run_module
-from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER
+from simulators.huawei_dcs import IAM_DOMAIN, IAM_PASSWORD, IAM_USER, TEMP_ACCESS_KEY, TEMP_SECRET_KEY, TEMP_SECURITY_TOKEN
 
 SESSIONS = 'dcs_sessions'
 INFO = 'dcs_sessions_info'
@@ -30,6 +32,8 @@ def _count(dcs, node):
 
 
 def _kills(dcs):
+    """The kill and kill-all requests (the cases that scan until sessions go record these: the number of scans,
+    which change nothing, depends on timing)."""
     return [entry for entry in dcs.sim.writes() if entry['path'].endswith(('/kill', '/kill-all'))]
 
 
@@ -70,6 +74,19 @@ def test_endpoint_with_credentials_fails_without_showing_them(dcs, fault, option
     fault.record(2, '%s with user:password@' % option, SESSIONS, out, applied=False)
     assert out.failed and 'must not carry credentials' in out.msg
     assert 'ep-s3cret' not in out.output and dcs.sim.logged() == []
+
+
+@pytest.mark.parametrize('option', ['endpoint', 'iam_endpoint'])
+def test_endpoint_with_a_dot_segment_fails_before_any_request(dcs, fault, option):
+    task = dcs.args(node_id='n1')
+    if option == 'iam_endpoint':
+        for key in ('access_key', 'secret_key'):
+            del task[key]
+        task.update(iam_username=IAM_USER, iam_password=IAM_PASSWORD, domain_name=IAM_DOMAIN)
+    task[option] = dcs.url + '/v3/..'
+    out = run_module(SESSIONS, task)
+    fault.record(2, '%s ending in /v3/..' % option, SESSIONS, out, applied=False)
+    assert out.failed and 'must not have "." or ".." segments' in out.msg and dcs.sim.logged() == []
 
 
 @pytest.mark.parametrize('region', ['x@127.0.0.1:1234/?', 'ap-southeast-1.evil.example', 'AP-SOUTHEAST-1', ''])
@@ -139,7 +156,7 @@ def test_kill_all_whose_answer_is_lost_after_it_was_applied_is_changed(dcs, faul
     dcs.sim.add_fault(path=KILL_ALL, method='POST', mode='drop', apply=True)
     out = run_module(SESSIONS, dcs.args(node_id=node))
     fault.record(3, 'kill-all applied, its answer cut', SESSIONS, out, applied=_count(dcs, node) < 30,
-                 writes=dcs.sim.writes(), allowed_writes=WRITES)
+                 writes=_kills(dcs), allowed_writes=WRITES)
     assert not out.failed and len(out.result['killed']) == 30, out
     assert len(dcs.sim.logged(method='POST', path=KILL_ALL)) == 1
 
@@ -147,12 +164,13 @@ def test_kill_all_whose_answer_is_lost_after_it_was_applied_is_changed(dcs, faul
 # --- 8: malformed answers -----------------------------------------------------------------------------------
 
 
-def test_kill_all_answered_without_job_id_fails(dcs, fault, node):
-    dcs.sim.add_fault(path=KILL_ALL, method='POST', status=200, body={})
-    out = run_module(SESSIONS, dcs.args(node_id=node, wait_timeout=1))
+def test_kill_all_answered_without_job_id_is_accepted_and_judged_by_scanning(dcs, fault, node):
+    dcs.sim.add_fault(path=KILL_ALL, method='POST', status=200, body={}, apply=True)
+    out = run_module(SESSIONS, dcs.args(node_id=node, wait_timeout=5))
     fault.record(8, 'kill-all answered 200 without job_id', SESSIONS, out, applied=_count(dcs, node) < 30,
-                 writes=dcs.sim.writes(), allowed_writes=WRITES)
-    assert out.failed and 'without a job_id' in out.msg and '0 of 30 sessions gone' in out.msg, out
+                 writes=_kills(dcs), allowed_writes=WRITES, note='scanned until the sessions were gone')
+    assert not out.failed and out.changed and len(out.result['killed']) == 30 and out.result['job_id'] is None, out
+    assert any('accepted' in warning and 'without a job_id' in warning for warning in out.warnings), out.warnings
 
 
 def test_error_inside_http_200_is_not_a_kill(dcs, fault, node):
@@ -233,3 +251,114 @@ def test_scan_answered_without_job_id_fails_unchanged(dcs, fault, node):
     fault.record(8, 'session scan answered 200 without job_id', SESSIONS, out, applied=_count(dcs, node) < 30,
                  writes=dcs.sim.writes(), allowed_writes=WRITES)
     assert out.failed and 'without a job_id' in out.msg and _kills(dcs) == []
+
+
+# --- 11: unknown outcomes, judged by scanning again -------------------------------------------------------------
+#
+# Both writes of dcs_sessions (a filtered kill, a kill-all), answered in a way that does not say whether they were
+# carried out: a 2xx whose body is unusable (a 2xx is the service's acceptance, whatever its body; a kill-all
+# without a job id to wait for is judged by scanning), or a gateway's 500 after the service applied the write - or
+# did not.
+
+UNCLEAR_ANSWERS = unclear_answers('{"job_id": "8abf6e')
+
+
+@pytest.mark.parametrize('answer, fault_args, applies', UNCLEAR_ANSWERS, ids=ids(UNCLEAR_ANSWERS))
+@pytest.mark.parametrize('write', ['kill', 'kill-all'])
+def test_unclear_answer_to_a_kill_is_judged_by_scanning_again(dcs, fault, node, write, answer, fault_args, applies):
+    path = KILL if write == 'kill' else KILL_ALL
+    dcs.sim.add_fault(path=path, method='POST', apply=applies, **fault_args)
+    task = dcs.args(node_id=node, wait_timeout=3, **(dict(idle_longer_than=100) if write == 'kill' else {}))
+    out = run_module(SESSIONS, task)
+    fault.record(11, '%s answered %s' % (write, answer), SESSIONS, out, applied=_count(dcs, node) < 30,
+                 writes=_kills(dcs), allowed_writes=WRITES)
+    assert len(dcs.sim.logged(method='POST', path=path)) == 1  # judged by scanning, never by sending again
+    if applies:
+        assert not out.failed and out.changed and _count(dcs, node) == 0, out
+        killed = out.result['killed']
+        assert len(killed) == 30, out
+        assert any(('was unclear' in warning or 'accepted' in warning) and 'HTTP' in warning
+                   for warning in out.warnings), out.warnings
+    else:
+        assert out.failed and not out.changed and 'HTTP 500' in out.msg and _count(dcs, node) == 30, out
+        assert 'none of' in out.msg
+
+
+def test_kill_all_accepted_without_job_id_whose_sessions_stay_fails_changed(dcs, fault, node):
+    # The service took the kill-all (HTTP 200) but answered no job id, and the sessions are still there when the
+    # wait ends: the task fails, but reports the change the service accepted.
+    dcs.sim.add_fault(path=KILL_ALL, method='POST', status=200, body={}, apply=True)
+    dcs.sim.job_duration = 30
+    out = run_module(SESSIONS, dcs.args(node_id=node, wait_timeout=1))
+    fault.record(11, 'kill-all answered 200 without job_id, its job slower than wait_timeout', SESSIONS, out,
+                 applied=True, writes=_kills(dcs), allowed_writes=WRITES,
+                 note='the job kills them later')
+    assert out.failed and out.changed and 'without a job_id' in out.msg and '30 of 30 sessions were still there' in out.msg
+
+
+# --- 12: malformed lists fail instead of reading as empty -----------------------------------------------------
+
+MALFORMED_PAGES = [
+    ('clients null', {'count': 30, 'clients': None}), ('clients missing', {'count': 30}),
+    ('clients a string', {'count': 30, 'clients': '10.0.0.5:2048'}), ('the answer null', None),
+]
+
+
+@pytest.mark.parametrize('module', [INFO, SESSIONS])
+@pytest.mark.parametrize('what, page', MALFORMED_PAGES, ids=ids(MALFORMED_PAGES))
+def test_malformed_session_page_fails(dcs, fault, node, module, what, page):
+    dcs.sim.add_fault(path=r'/clients$', method='GET', status=200, body=json.dumps(page), headers=JSON, count=10)
+    out = run_module(module, dcs.args(node_id=node))
+    fault.record(12, 'session page: %s' % what, module, out, applied=_count(dcs, node) < 30,
+                 writes=dcs.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and out.msg.startswith('Listing the sessions of node %s' % node), out
+    assert 'no clients list' in out.msg and 'refusing to read it as empty' in out.msg
+    assert _kills(dcs) == [] and not out.result.get('sessions')
+
+
+@pytest.mark.parametrize('module', [INFO, SESSIONS])
+@pytest.mark.parametrize('what, body', [('nodes null', {'nodes': None}), ('nodes missing', {'total': 2})])
+def test_malformed_node_list_fails(dcs, fault, node, module, what, body):
+    dcs.sim.add_fault(path=r'/logical-nodes$', method='GET', status=200, body=body)
+    out = run_module(module, dcs.args(all_nodes=True) if module == SESSIONS else dcs.args())
+    fault.record(12, 'node list: %s' % what, module, out, applied=_count(dcs, node) < 30,
+                 writes=dcs.sim.writes(), allowed_writes=WRITES)
+    assert out.failed and out.msg.startswith('Listing the nodes of DCS instance') and 'no nodes list' in out.msg, out
+    assert dcs.sim.writes() == []
+
+
+# --- 13: control characters, and credentials HTTP cannot carry ------------------------------------------------
+
+
+@pytest.mark.parametrize('module, option, value', [
+    (SESSIONS, 'instance_id', INSTANCE + '\n'), (SESSIONS, 'node_id', 'n1\r\nX-Evil: 1'),
+    (INFO, 'instance_id', 'a\x00b'), (SESSIONS, 'client_addrs', ['10.0.0.5:2048\n']), (INFO, 'name', 'web\x7f'),
+    (SESSIONS, 'project_id', PROJECT_ID + '\t'), (SESSIONS, 'access_key', 'AK\nSIM'),
+])
+def test_id_or_name_with_a_control_character_fails_before_any_request(dcs, fault, module, option, value):
+    task = dcs.args(node_id='n1')
+    task[option] = value
+    out = run_module(module, task)
+    fault.record(13, '%s %r' % (option, value), module, out, applied=False)
+    assert refused_control_character(out, option, value), out
+    assert dcs.sim.logged() == []
+
+
+@pytest.mark.parametrize('option', ['security_token', 'secret_key'])
+def test_credential_with_a_line_break_is_one_clean_sentence(dcs, fault, option):
+    task = dcs.args(node_id='n1', retries=0)
+    if option == 'security_token':
+        task.update(access_key=TEMP_ACCESS_KEY, secret_key=TEMP_SECRET_KEY, security_token=TEMP_SECURITY_TOKEN + '\n')
+        secret = TEMP_SECURITY_TOKEN
+    else:
+        task['secret_key'] = secret = 'sk-with\nbreak-0001'
+    out = run_module(INFO, task)
+    fault.record(5, '%s with a line break' % option, INFO, out, applied=False)
+    assert out.failed and 'ValueError' not in out.msg and 'Traceback' not in out.output, out
+    if option == 'security_token':
+        assert 'a header value has a character HTTP does not allow' in out.msg and dcs.sim.logged() == []
+    else:
+        # The secret key only signs: the service refuses the signature it makes.
+        assert 'HTTP 401' in out.msg
+    for form in (secret, repr(secret)[1:-1]):
+        assert form not in out.output

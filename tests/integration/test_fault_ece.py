@@ -10,18 +10,22 @@ vendor's OpenAPI document); each case is recorded for the README's Reliability t
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 
 import pytest
 
 from ece_support import DEPLOYMENT, PASSWORD, USERNAME, ece, ece_server  # pylint: disable=unused-import
+from fault_answers import JSON, ids, refused_control_character, unclear_answers
 from modrun import run_module
 
 STATELESS = 'ece_stateless_resource'
 INFO = 'ece_stateless_resource_info'
-# Where the modules may write: commands on the resources of the demo deployment, never the deployment itself.
-RESOURCE_WRITES = r'^/api/v1/deployments/%s/(kibana|apm|appsearch|enterprise_search|integrations_server)/[^/]+/.' % DEPLOYMENT
+# Where the modules may write: commands on (and deletion of) the resources of the demo deployment, never the
+# deployment itself.
+RESOURCE_WRITES = r'^/api/v1/deployments/%s/(kibana|apm|appsearch|enterprise_search|integrations_server)/[^/]+(/.|$)' % (
+    DEPLOYMENT)
 
 
 def _plan(ece, kind='kibana'):
@@ -70,6 +74,15 @@ def test_url_with_credentials_fails_without_showing_them(ece, fault):
     fault.record(2, 'url with user:password@', INFO, out, applied=False)
     assert out.failed and 'must not carry credentials' in out.msg
     assert 'url-s3cret' not in out.output and ece.sim.logged() == []
+
+
+def test_url_with_a_dot_segment_fails_before_any_request(ece, fault):
+    task = ece.args(url=ece.url + '/api/v1/..')
+    del task['api_key']
+    task.update(username=USERNAME, password=PASSWORD)
+    out = run_module(INFO, task)
+    fault.record(2, 'url ending in /api/v1/.., with username and password', INFO, out, applied=False)
+    assert out.failed and 'must not have "." or ".." segments' in out.msg and ece.sim.logged() == []
 
 
 @pytest.mark.parametrize('credentials', ['api_key', 'password'])
@@ -242,3 +255,146 @@ def test_loser_of_two_parallel_restarts_fails_unchanged_and_names_the_plan(ece, 
                  writes=ece.sim.writes(), allowed_writes=RESOURCE_WRITES)
     assert out.failed and 'plan still pending' in out.msg and pending in out.msg, out
     assert out.result['actions'] == []
+
+
+# --- 11: unknown outcomes, judged by reading again ------------------------------------------------------------
+#
+# Every command of ece_stateless_resource, answered in a way that does not say whether it was carried out: a 2xx
+# whose body is unusable (a 2xx is ECE's acceptance, whatever its body), or a gateway's 500 after ECE applied the
+# command - or did not.
+
+UNCLEAR_ANSWERS = unclear_answers('{"warnings": [')
+# command -> (kind, task options, method and path suffix of the command)
+COMMAND_CASES = {
+    'restart': ('kibana', dict(state='restarted'), 'POST', '_restart'),
+    'stop of all instances': ('kibana', dict(state='stopped'), 'POST', 'instances/_stop'),
+    'start of all instances': ('apm', dict(state='started'), 'POST', 'instances/_start'),
+    'shutdown': ('kibana', dict(state='shutdown'), 'POST', '_shutdown'),
+    'delete': ('kibana', dict(state='absent'), 'DELETE', ''),
+    'start of maintenance mode': ('kibana', dict(maintenance_mode=True), 'POST', 'instances/maintenance-mode/_start'),
+}
+
+
+def _footprint(ece, kind):
+    """What a command changes on the main resource of ``kind`` (``None`` once it is deleted)."""
+    with ece.sim.lock:
+        found = [res for res in ece.sim.deployments[DEPLOYMENT]['resources'][kind] if res['ref_id'] == 'main-' + kind]
+        if not found:
+            return None
+        res = found[0]
+        return (res['current']['id'], res['pending'] is not None, res['instance_op'] is not None, res['status'],
+                tuple((instance['running'], instance['maintenance']) for instance in res['instances']))
+
+
+def _shut_down(ece, kind):
+    """Put the main resource of ``kind`` in the shut-down state (so that state=absent only deletes it)."""
+    with ece.sim.lock:
+        res = ece.sim.resource(DEPLOYMENT, kind, 'main-' + kind)
+        res.update(instances=[], status='stopped')
+        res['current']['plan'] = False
+
+
+@pytest.mark.parametrize('answer, fault_args, applies', UNCLEAR_ANSWERS, ids=ids(UNCLEAR_ANSWERS))
+@pytest.mark.parametrize('command', sorted(COMMAND_CASES))
+def test_unclear_answer_to_a_command_is_judged_by_reading_again(ece, fault, command, answer, fault_args, applies):
+    kind, task, method, suffix = COMMAND_CASES[command]
+    if command == 'delete':
+        _shut_down(ece, kind)
+    path = r'/%s/main-%s%s$' % (kind, kind, '/' + suffix if suffix else '')
+    before = _footprint(ece, kind)
+    ece.sim.add_fault(path=path, method=method, apply=applies, **fault_args)
+    out = run_module(STATELESS, ece.args(kind=kind, wait_timeout=2, **task))
+    applied = _footprint(ece, kind) != before
+    fault.record(11, '%s answered %s' % (command, answer), STATELESS, out, applied=applied,
+                 writes=ece.sim.writes(), allowed_writes=RESOURCE_WRITES)
+    assert applied is applies
+    assert len(ece.sim.logged(method=method, path=path)) == 1  # judged by reading, never by sending again
+    if applies:
+        assert not out.failed and out.changed, out
+        if 'JSON list' not in answer:  # a JSON answer is ECE's acceptance, read or not
+            assert any(('was unclear' in warning or 'accepted' in warning) and 'HTTP' in warning
+                       for warning in out.warnings), out.warnings
+    else:
+        assert out.failed and not out.changed and 'HTTP 500' in out.msg and 'could not be confirmed' in out.msg, out
+        assert out.result['actions'] == []
+
+
+# --- 12: malformed lists fail instead of reading as empty -----------------------------------------------------
+
+
+def _deployment_with(ece, change):
+    """The deployment as ECE answers it, with ``change(body)`` applied (a JSON text)."""
+    with ece.sim.lock:
+        body = dict(id=DEPLOYMENT, name='observability', healthy=True, resources={
+            kind: [ece.sim.resource_info(DEPLOYMENT, kind, res) for res in resources]
+            for kind, resources in ece.sim.deployments[DEPLOYMENT]['resources'].items()})
+    body = json.loads(json.dumps(body))
+    change(body)
+    return json.dumps(body)
+
+
+def _set(path, value):
+    def change(body):
+        target = body
+        for key in path[:-1]:
+            target = target[key] if not isinstance(target, list) else target[int(key)]
+        if value is KeyError:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return change
+
+
+MALFORMED_DEPLOYMENTS = [
+    ('resources.kibana null', ('resources', 'kibana'), None),
+    ('resources.kibana missing', ('resources', 'kibana'), KeyError),
+    ('resources.kibana an object', ('resources', 'kibana'), {'ref_id': 'main-kibana'}),
+    ('instances of main-kibana null', ('resources', 'kibana', '0', 'info', 'topology', 'instances'), None),
+]
+
+
+@pytest.mark.parametrize('module, task', [
+    (INFO, dict(kind='kibana')), (STATELESS, dict(kind='kibana', state='absent')),
+    (STATELESS, dict(kind='kibana', state='stopped')),
+])
+@pytest.mark.parametrize('what, path, value', MALFORMED_DEPLOYMENTS, ids=ids(MALFORMED_DEPLOYMENTS))
+def test_malformed_resource_list_fails(ece, fault, module, task, what, path, value):
+    before = _footprint(ece, 'kibana')
+    ece.sim.add_fault(path=r'/deployments/%s$' % DEPLOYMENT, method='GET', status=200,
+                      body=_deployment_with(ece, _set(path, value)), headers=JSON, count=10)
+    out = run_module(module, ece.args(**task))
+    fault.record(12, 'deployment answer: %s%s' % (what, ', state=%s' % task['state'] if 'state' in task else ''), module,
+                 out, applied=_footprint(ece, 'kibana') != before, writes=ece.sim.writes(), allowed_writes=RESOURCE_WRITES)
+    assert out.failed and out.msg.startswith('Reading deployment %s' % DEPLOYMENT), out
+    assert 'list' in out.msg and 'refusing to read it as empty' in out.msg
+    assert ece.sim.writes() == [] and 'resources' not in out.result and 'state' not in out.result
+
+
+def test_malformed_instance_list_while_waiting_fails(ece, fault):
+    resource = json.loads(_deployment_with(ece, lambda body: None))['resources']['kibana'][0]
+    resource['info']['topology']['instances'] = None
+    ece.sim.add_fault(path=r'/kibana/main-kibana$', method='GET', status=200, body=resource, count=50)
+    out = run_module(STATELESS, ece.args(kind='kibana', state='stopped'))
+    fault.record(12, 'resource answer while waiting: instances null, state=stopped', STATELESS, out, applied=True,
+                 writes=ece.sim.writes(), allowed_writes=RESOURCE_WRITES)
+    assert out.failed and 'no info.topology.instances list (null)' in out.msg and out.result['actions'] == [
+        'stop_instances'], out
+
+
+# --- 13: control characters ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('module, option, value', [
+    (STATELESS, 'deployment_id', DEPLOYMENT + '\n'), (STATELESS, 'ref_id', 'main-kibana\r'),
+    (INFO, 'deployment_id', 'a\x00b'), (INFO, 'ref_id', 'main\x1bkibana'), (STATELESS, 'username', 'ad\nmin'),
+])
+def test_id_or_name_with_a_control_character_fails_before_any_request(ece, fault, module, option, value):
+    task = ece.args(kind='kibana', **(dict(state='restarted') if module == STATELESS else {}))
+    if option == 'username':
+        del task['api_key']
+        task['password'] = PASSWORD
+    task[option] = value
+    out = run_module(module, task)
+    fault.record(13, '%s %r' % (option, value), module, out, applied=False)
+    assert refused_control_character(out, option, value), out
+    assert ece.sim.logged() == []

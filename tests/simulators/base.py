@@ -11,7 +11,9 @@ Every simulator is a WSGI application with:
   status/body/headers, optionally after a delay (or only the delay); or, with ``mode``, a connection that
   breaks: ``drop`` cuts it after the status line and a few bytes of the answer, ``trickle`` sends the
   answer one byte every ``interval`` seconds, ``oversize`` sends ``size`` bytes of JSON; with ``apply`` the
-  request is carried out first (the vendor applied the write and only the answer is lost or slow);
+  request is carried out first (the vendor applied the write and only the answer is lost or slow, or - with a
+  ``status`` and no ``mode`` - replaced, as a gateway answers 500 for a write its backend carried out, or passes
+  on a 2xx whose body it garbled);
 * a control interface under ``/_sim/`` (never logged): ``GET|DELETE /_sim/requests``,
   ``POST|DELETE /_sim/faults``, ``GET|POST /_sim/state`` and ``POST /_sim/reset``.
 
@@ -250,6 +252,9 @@ class Simulator:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.status is not None:
+                if fault.apply:
+                    # The backend carries the request out; the answer the client gets is the fault's.
+                    self._route(request)
                 body = fault.body
                 if isinstance(body, (dict, list)):
                     return json_response(body, status=fault.status, headers=fault.headers)

@@ -224,7 +224,7 @@ def build(args):
                     observation.conditions[key] = detail(summary)
 
     def read(client, observation, deployment_id):
-        observe(observation, deployment_id, client.get_deployment(deployment_id))
+        observe(observation, deployment_id, client.get_deployment(deployment_id, kinds=params['kinds']))
 
     def search(client, observation):
         for deployment in _fleet.ece_list(client, params):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -230,11 +231,26 @@ def test_a_workspace_list_without_the_list_fails_instead_of_reading_as_empty(ser
     assert 'Listing user workspaces failed' in str(caught.value) and 'no Containers list' in str(caught.value)
 
 
-def test_null_lists_read_as_empty_and_unusable_entries_are_skipped(server, sim):
+@pytest.mark.parametrize('path, body, words', [
+    ('/deployments$', {'nbDeployments': None}, 'no nbDeployments list (null)'),
+    ('/deployments$', {}, 'no nbDeployments list (missing)'),
+    ('/deployments$', {'nbDeployments': {'id': 'x'}}, 'no nbDeployments list (an object)'),
+    ('/deployments$', None, 'no nbDeployments list (the answer is null)'),
+    ('/listUserWorkspaces$', {'Containers': None}, 'no Containers list (null)'),
+    ('/listUserWorkspaces$', {'Containers': 'gis_joe'}, 'no Containers list (a string)'),
+])
+def test_a_list_that_is_missing_null_or_not_a_list_fails(server, sim, path, body, words):
+    api = client(server, token=sim.issue_token('admin'))
+    sim.add_fault(path=path, status=200, body=json.dumps(body), headers={'Content-Type': 'application/json'})
+    with pytest.raises(ApiError) as caught:
+        api.list_deployments() if 'deployments' in path else api.list_workspaces()
+    assert words in str(caught.value) and 'refusing to read it as empty' in str(caught.value)
+    assert str(caught.value).startswith('Listing ')
+
+
+def test_unusable_entries_are_skipped(server, sim):
     token = sim.issue_token('admin')
     api = client(server, token=token)
-    sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': None})
-    assert api.list_deployments() == []
     odd = [{'id': ['a'], 'username': 'gis_joe'}, {'id': 7, 'username': 'gis_joe'}, 'x', None,
            {'id': 'ok', 'username': 'gis_joe'}]
     sim.add_fault(path='/deployments$', status=200, body={'nbDeployments': odd})

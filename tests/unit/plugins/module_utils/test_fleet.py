@@ -166,7 +166,8 @@ def ece_client(server, tls):
 
 
 @pytest.mark.parametrize('body, message', [
-    ({'instance_num': '3', 'instances': []}, 'the instance list has an unexpected shape (instances: list, instance_num: str)'),
+    ({'instance_num': '3', 'instances': []}, "the answer has no count of instances (instance_num: '3')"),
+    ({'instance_num': 3}, 'the answer has no instances list (missing); refusing to read it as empty'),
     ({'instance_num': 1, 'instances': [{'name': 'no id'}]}, 'an instance without an instance_id'),
     ({'instance_num': 1, 'instances': [{'instance_id': 'a'}, {'instance_id': 'b'}]}, 'sent 2 instances but announced 1'),
     ({'instance_num': 5, 'instances': [{'instance_id': 'a'}]}, 'answered offset 1 with the page it gave for the previous'),
@@ -214,7 +215,7 @@ def test_a_search_cursor_that_goes_round_fails_in_one_sentence(ece_server, tls):
     sim.add_fault(path='/_search$', status=200, body={'return_count': 0, 'deployments': {'d': 1}})
     with pytest.raises(ApiError) as caught:
         client.search_deployments()
-    assert 'the answer has no deployments list (got dict)' in str(caught.value)
+    assert 'the answer has no deployments list (an object); refusing to read it as empty' in str(caught.value)
     client.close()
 
 

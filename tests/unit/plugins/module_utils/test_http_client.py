@@ -14,8 +14,16 @@ import pytest
 from werkzeug.routing import Map, Rule
 
 from ansible_collections.platform_ops.admin.plugins.module_utils import http_client as http_utils
-from ansible_collections.platform_ops.admin.plugins.module_utils._module import url_problem
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, HttpClient, Redactor
+from ansible_collections.platform_ops.admin.plugins.module_utils._module import ca_path_problem, url_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import (
+    ACCEPTED,
+    REFUSED,
+    UNCLEAR,
+    ApiError,
+    HttpClient,
+    Redactor,
+    write_outcome,
+)
 from ansible_collections.platform_ops.admin.plugins.module_utils.version import COLLECTION_VERSION
 from simulators.base import SimServer, Simulator, LocalCA, json_response
 
@@ -335,6 +343,11 @@ def test_path_segments_are_encoded_whole(server, sim):
     ('https://ece.example.com/?', 'query string or fragment'),
     ('https://ece.example.com:99999', 'must be a URL such as'),
     ('https://ece.example.com/a b', 'must not contain spaces'),
+    ('https://gis.example.com/arcgis/..', '"." or ".." segments'),
+    ('https://gis.example.com/arcgis/../portal', '"." or ".." segments'),
+    ('https://gis.example.com/./arcgis', '"." or ".." segments'),
+    ('https://gis.example.com/arcgis/%2E%2e', '"." or ".." segments'),
+    ('https://gis.example.com/arc\x00gis', 'control characters'),
 ])
 def test_url_problem_names_the_rule(value, words):
     problem = url_problem(value, 'url', 'https://ece.example.com:12443')
@@ -360,21 +373,21 @@ def test_write_answered_by_a_gateway_may_have_been_applied(server, sim):
     sim.add_fault(path='/thing', method='POST', status=502, body='bad gateway')
     with pytest.raises(ApiError) as info:
         client(server).request('POST', 'thing', 'Restarting a thing')
-    assert info.value.maybe_applied is True
+    assert info.value.outcome == UNCLEAR
 
 
 def test_write_refused_by_the_server_was_not_applied(server, sim):
     sim.add_fault(path='/thing', method='POST', status=422, body={'errors': []})
     with pytest.raises(ApiError) as info:
         client(server).request('POST', 'thing', 'Restarting a thing')
-    assert info.value.maybe_applied is False
+    assert info.value.outcome == REFUSED
 
 
 def test_write_whose_answer_is_cut_may_have_been_applied(server, sim):
     sim.add_fault(path='/thing', method='POST', mode='drop', apply=True)
     with pytest.raises(ApiError) as info:
         client(server).request('POST', 'thing', 'Restarting a thing')
-    assert info.value.maybe_applied is True and 'lost before the whole answer arrived' in str(info.value)
+    assert info.value.outcome == UNCLEAR and 'lost before the whole answer arrived' in str(info.value)
     assert len(sim.logged()) == 1
 
 
@@ -384,7 +397,7 @@ def test_write_to_a_closed_port_was_not_applied():
         port = probe.getsockname()[1]
     with pytest.raises(ApiError) as info:
         HttpClient('http://127.0.0.1:%d' % port, retries=0).request('POST', 'thing', 'Restarting a thing')
-    assert info.value.maybe_applied is False and 'could not connect' in str(info.value)
+    assert info.value.outcome == REFUSED and 'could not connect' in str(info.value)
 
 
 def test_trickled_headers_are_cut_at_the_overall_deadline():
@@ -464,7 +477,7 @@ def test_tls_failure_after_the_request_left_may_have_applied_a_write(tmp_path):
     with pytest.raises(ApiError) as info:
         http.request('POST', 'thing', 'Restarting a thing')
     assert received and received[0].startswith(b'POST /thing')
-    assert info.value.maybe_applied is True, str(info.value)
+    assert info.value.outcome == UNCLEAR, str(info.value)
     assert 'TLS verification failed' not in str(info.value)
 
 
@@ -473,7 +486,7 @@ def test_tls_verification_failure_sent_nothing(tmp_path):
     with SimServer(EchoSimulator(), tls=ca) as server:
         with pytest.raises(ApiError) as info:
             HttpClient(server.url, retries=0).request('POST', 'x', 'Restarting x')
-        assert info.value.maybe_applied is False and 'TLS verification failed' in str(info.value)
+        assert info.value.outcome == REFUSED and 'TLS verification failed' in str(info.value)
         assert server.simulator.logged() == []
 
 
@@ -495,9 +508,144 @@ def test_check_mode_client_refuses_writes_before_sending(server, sim):
     for method in ('POST', 'PUT', 'PATCH', 'DELETE'):
         with pytest.raises(http_utils.CheckModeWrite) as info:
             http.request(method, 'thing', 'Restarting a thing')
-        assert 'refusing to send a write in check mode' in str(info.value) and info.value.maybe_applied is False
+        assert 'refusing to send a write in check mode' in str(info.value) and info.value.outcome == REFUSED
     assert sim.logged() == []
     # Reads, and writes that change nothing (a token request, a session scan), are sent.
     assert http.request('GET', 'thing', 'Reading a thing').status_code == 200
     assert http.request('POST', 'token', 'Getting a token', read_like=True).status_code == 200
     assert [entry['method'] for entry in sim.logged()] == ['GET', 'POST']
+
+
+# --- the rule for unknown outcomes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('method, status, sent, error_in_body, errors_in_success, outcome', [
+    ('GET', 500, True, False, False, None),
+    ('POST', None, False, False, False, REFUSED),      # never sent
+    ('POST', None, True, False, False, UNCLEAR),       # answer lost after sending
+    ('POST', 200, True, False, False, ACCEPTED),       # a 2xx, whatever its body
+    ('DELETE', 204, True, False, False, ACCEPTED),
+    ('POST', 200, True, True, False, REFUSED),         # the server's error in a 2xx body
+    ('POST', 200, True, False, True, UNCLEAR),         # unreadable 2xx of an API with errors in 2xx answers
+    ('POST', 302, True, False, False, REFUSED),
+    ('POST', 400, True, False, False, REFUSED),
+    ('POST', 429, True, False, False, REFUSED),
+    ('POST', 503, True, False, False, REFUSED),
+    ('POST', 500, True, False, False, UNCLEAR),
+    ('POST', 501, True, False, False, UNCLEAR),
+    ('POST', 502, True, False, False, UNCLEAR),
+    ('POST', 504, True, False, False, UNCLEAR),
+])
+def test_write_outcome_is_the_one_rule(method, status, sent, error_in_body, errors_in_success, outcome):
+    assert write_outcome(method, status, sent=sent, error_in_body=error_in_body,
+                         errors_in_success=errors_in_success) == outcome
+
+
+@pytest.mark.parametrize('status, outcome', [(500, UNCLEAR), (503, REFUSED), (409, REFUSED)])
+def test_write_answered_with_an_error_status_carries_its_outcome(server, sim, status, outcome):
+    sim.add_fault(path='/thing', method='POST', status=status, body={'errors': [{'code': 'x', 'message': 'no'}]},
+                  count=10)
+    with pytest.raises(ApiError) as info:
+        client(server, retries=0).request('POST', 'thing', 'Restarting a thing')
+    assert info.value.outcome == outcome
+
+
+@pytest.mark.parametrize('body', ['{"status": "succ', '<html><body>OK</body></html>'])
+def test_write_answered_2xx_with_a_body_that_is_not_json_was_accepted(server, sim, body):
+    for errors_in_success, outcome in ((False, ACCEPTED), (True, UNCLEAR)):
+        sim.add_fault(path='/thing', method='POST', status=200, body=body)
+        http = client(server, errors_in_success=errors_in_success)
+        response = http.request('POST', 'thing', 'Restarting a thing')
+        with pytest.raises(ApiError) as info:
+            http.json(response, 'Restarting a thing')
+        assert info.value.outcome == outcome and 'non-JSON body' in str(info.value)
+
+
+def test_malformed_answer_to_a_write_is_judged_by_its_status(server, sim):
+    http = client(server)
+    response = http.request('POST', 'thing', 'Restarting a thing')
+    assert http.malformed('Restarting a thing', response, 'no job id').outcome == ACCEPTED
+    response = http.request('GET', 'thing', 'Reading a thing')
+    error = http.malformed('Reading a thing', response, 'no list')
+    assert error.outcome is None and str(error).endswith('answered HTTP 200 (no list).')
+
+
+@pytest.mark.parametrize('body, words', [
+    ({'items': None}, 'no items list (null)'), ({}, 'no items list (missing)'), ({'items': 'a'}, 'no items list (a string)'),
+    (None, 'no items list (the answer is null)'), ([], 'no items list (the answer is a list)'),
+])
+def test_member_list_refuses_anything_but_a_list(server, sim, body, words):
+    http = client(server)
+    response = http.request('GET', 'thing', 'Listing things')
+    with pytest.raises(ApiError) as info:
+        http.member_list(body, 'items', 'Listing things', response)
+    assert words in str(info.value) and str(info.value).startswith('Listing things failed: GET ')
+    assert http.member_list({'items': []}, 'items', 'Listing things', response) == []
+
+
+def test_member_list_names_the_nested_field_that_is_not_an_object(server, sim):
+    http = client(server)
+    response = http.request('GET', 'thing', 'Reading a thing')
+    with pytest.raises(ApiError) as info:
+        http.member_list({'info': {'topology': None}}, 'info.topology.instances', 'Reading a thing', response)
+    assert 'no info.topology.instances list (info.topology is null)' in str(info.value)
+    assert http.member_list({'info': {'topology': {'instances': [1]}}}, 'info.topology.instances', 'x', response) == [1]
+
+
+def test_error_sentences_are_one_line_whatever_the_server_sent():
+    error = ApiError('Terminating notebook deployment a\nb', status=500, vendor_message='line1\r\nline2\x00')
+    assert '\n' not in str(error) and '\r' not in str(error) and 'a\\nb' in str(error) and 'line1\\r\\nline2' in str(error)
+
+
+def test_a_header_value_http_client_refuses_is_one_sentence_without_the_value(server, sim):
+    import requests
+
+    class Signer(requests.auth.AuthBase):  # pylint: disable=too-few-public-methods
+        def __call__(self, request):
+            request.headers['X-Security-Token'] = 'tok\nen-s3cret'
+            return request
+
+    http = client(server, retries=0)
+    http.session.auth = Signer()
+    with pytest.raises(ApiError) as info:
+        http.request('POST', 'thing', 'Killing sessions')
+    assert 'a header value has a character HTTP does not allow' in str(info.value)
+    assert 's3cret' not in str(info.value) and info.value.outcome == REFUSED and sim.logged() == []
+
+
+# --- ca_path ---------------------------------------------------------------------------------------------------
+
+
+def test_ca_path_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / 'ca.pem'
+    os.mkfifo(str(fifo))
+    started = time.monotonic()
+    problem = ca_path_problem(str(fifo))
+    assert time.monotonic() - started < 1
+    assert problem == ('ca_path %r must be a PEM file or a directory of them; it is neither (a FIFO, socket or '
+                       'device).' % str(fifo))
+
+
+def test_ca_path_directory_without_certificates_is_refused(tmp_path):
+    (tmp_path / 'readme.txt').write_text('no certificate here', encoding='utf-8')
+    os.mkfifo(str(tmp_path / 'pipe.pem'))  # never opened
+    assert 'is a directory without any PEM certificate' in ca_path_problem(str(tmp_path))
+
+
+def test_ca_path_directory_of_pem_files_works_without_rehash(tmp_path):
+    ca = LocalCA()
+    other = LocalCA()
+    directory = tmp_path / 'cas'
+    directory.mkdir()
+    other.write_ca(directory / 'another-ca.crt')
+    ca.write_ca(directory / 'our-ca.pem')
+    (directory / 'notes.txt').write_text('not a certificate', encoding='utf-8')
+    os.mkfifo(str(directory / 'pipe.pem'))
+    assert ca_path_problem(str(directory)) is None
+    with SimServer(EchoSimulator(), tls=ca) as server:
+        http = HttpClient(server.url, ca_path=str(directory), retries=0)
+        bundle = http.verify
+        assert bundle != str(directory) and os.path.isfile(bundle)
+        assert http.request('GET', 'x', 'Reading x').status_code == 200
+        http.close()
+        assert not os.path.exists(bundle)

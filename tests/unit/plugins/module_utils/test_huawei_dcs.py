@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -224,7 +225,9 @@ def test_simulator_jobs_go_init_running_success(served):
 
 @pytest.mark.parametrize('path, body, message', [
     ('/logical-nodes', ['not', 'an', 'object'], 'the answer is JSON but not an object: list'),
-    ('/logical-nodes', {'nodes': [{'name': 'no id'}]}, 'the node list has an unexpected shape'),
+    ('/logical-nodes', {'nodes': [{'name': 'no id'}]}, 'the node list has an entry without a node_id'),
+    ('/logical-nodes', {'nodes': None}, 'the answer has no nodes list (null)'),
+    ('/logical-nodes', {'instance_id': 'x', 'total': 2}, 'the answer has no nodes list (missing)'),
 ])
 def test_unexpected_answers_fail_readably(served, path, body, message):
     sim = served[0].simulator
@@ -235,14 +238,23 @@ def test_unexpected_answers_fail_readably(served, path, body, message):
     assert message in str(caught.value)
 
 
-def test_an_odd_session_page_fails_readably(served):
+@pytest.mark.parametrize('body, message', [
+    ({'count': 'many', 'clients': {}}, 'the answer has no clients list (an object)'),
+    ({'count': 3, 'clients': None}, 'the answer has no clients list (null)'),
+    ({'count': 3}, 'the answer has no clients list (missing)'),
+    (None, 'the answer has no clients list (the answer is null)'),
+    ({'count': None, 'clients': []}, 'the answer has no count of sessions (got None)'),
+    ({'count': 2, 'clients': [1, 2]}, 'the session list has entries that are not objects'),
+])
+def test_an_odd_session_page_fails_readably(served, body, message):
     sim = served[0].simulator
     sim.reset()
-    sim.add_fault(path='/clients$', method='GET', status=200, body={'count': 'many', 'clients': {}})
+    sim.add_fault(path='/clients$', method='GET', status=200, body=json.dumps(body),
+                  headers={'Content-Type': 'application/json'})
     instance_id = next(iter(sim.instances))
     with pytest.raises(ApiError) as caught:
         signed_client(served).list_clients(instance_id, sim.session_node_ids(instance_id)[0])
-    assert 'the session list has an unexpected shape (clients: dict, count: str)' in str(caught.value)
+    assert message in str(caught.value) and str(caught.value).startswith('Listing the sessions of node ')
 
 
 @pytest.mark.parametrize('idle', ['n/a', None, [1], {'s': 1}, True, '', '1e3'])
