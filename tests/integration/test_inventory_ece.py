@@ -111,7 +111,7 @@ def test_bad_input_is_refused_with_one_sentence_before_any_request(ansible, ece,
         'nocreds.ece_deployments.yml': ({key: value for key, value in base.items() if key != 'api_key'},
                                         'Give either api_key (or ECE_API_KEY) or username and password'),
         'ca.ece_deployments.yml': (dict(base, ca_path=str(tmp_path / 'missing.pem')),
-                                   'ca_path %s does not exist' % (tmp_path / 'missing.pem')),
+                                   "ca_path '%s' does not exist" % (tmp_path / 'missing.pem')),
         'list.ece_deployments.yml': (dict(base, listing='list', tags={'env': 'prod'}),
                                      'tags and query need listing: search'),
         'query.ece_deployments.yml': (dict(base, query={'match': {}, 'term': {}}), 'query must be one Elasticsearch '

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.platform_ops.admin.plugins.module_utils import _fleet
-from ansible_collections.platform_ops.admin.plugins.module_utils.ece import ECEClient, _parser_with_header
+from ansible_collections.platform_ops.admin.plugins.module_utils.ece import STATELESS_KINDS, ECEClient, _parser_with_header
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, HttpClient
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import DCSClient, parse_error_body
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_signer import SdkHmacSha256Auth
@@ -203,7 +203,7 @@ def test_an_instance_listed_twice_while_the_list_moves_is_kept_once(dcs_server, 
 def test_a_search_cursor_that_goes_round_fails_in_one_sentence(ece_server, tls):
     sim = ece_server.simulator
     sim.reset()
-    deployment = {'id': 'd1', 'name': 'one', 'healthy': True, 'resources': {}}
+    deployment = {'id': 'd1', 'name': 'one', 'healthy': True, 'resources': {kind: [] for kind in STATELESS_KINDS}}
     page = {'return_count': 1, 'match_count': 5, 'cursor': 'c', 'deployments': [deployment]}
     sim.add_fault(path='/_search$', status=200, body=page, count=-1)
     client = ece_client(ece_server, tls)
@@ -216,6 +216,21 @@ def test_a_search_cursor_that_goes_round_fails_in_one_sentence(ece_server, tls):
     with pytest.raises(ApiError) as caught:
         client.search_deployments()
     assert 'the answer has no deployments list (an object); refusing to read it as empty' in str(caught.value)
+    client.close()
+
+
+def test_a_searched_deployment_without_its_instance_list_fails_in_one_sentence(ece_server, tls):
+    sim = ece_server.simulator
+    sim.reset()
+    resource = {'ref_id': 'main-kibana', 'id': 'k', 'info': {'status': 'started', 'topology': {'instances': None}}}
+    resources = dict({kind: [] for kind in STATELESS_KINDS}, kibana=[resource])
+    sim.add_fault(path='/_search$', status=200, body={'return_count': 1, 'match_count': 1, 'deployments': [
+        {'id': 'd1', 'name': 'one', 'healthy': True, 'resources': resources}]})
+    client = ece_client(ece_server, tls)
+    with pytest.raises(ApiError) as caught:
+        client.search_deployments()
+    assert 'Searching the ECE deployments (deployment d1) (kibana main-kibana) failed' in str(caught.value)
+    assert 'no info.topology.instances list (null)' in str(caught.value)
     client.close()
 
 
