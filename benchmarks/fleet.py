@@ -19,7 +19,8 @@ instance, from the same seed:
   simulator itself.
 
 It reports each run's wall time, the CPU time of the Ansible processes (user and system) and of the simulator, the
-requests the simulator saw and the ratio to ``loop``, and checks that every run killed every idle session and nothing else. A measurement, not a test: it asserts nothing about speed.
+requests the simulator saw and the ratio to ``loop``, and checks that every run killed every idle session and nothing
+else. A measurement, not a test: it asserts nothing about speed.
 
     .venv/bin/python benchmarks/fleet.py [--instances N] [--json FILE] [way ...]
 """
