@@ -34,16 +34,13 @@ import random
 import sys
 import threading
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
-
-from ansible_collections.platform_ops.admin.plugins.module_utils._module import control_characters_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils._options import OptionsError, OptionsModule
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_INTERVAL = 86400.0
 
 
-class SourceError(ValueError):
+class SourceError(OptionsError):
     """The source's arguments cannot work (raised before any request)."""
 
 
@@ -93,50 +90,21 @@ def items_problem(values, option, check=None):
     return None
 
 
-class SourceModule:
-    """What the vendors' connection glue (``<vendor>_client_from_module``) needs of an ``AnsibleModule``:
-    ``params`` validated against the same argument spec (types, choices, environment fallbacks, constraints) and
-    credentials taken by the same rule (``Connection.prepare``),
-    ``no_log_values``, ``warn`` (logged once per text) and ``fail_json`` (which raises ``SourceError``). No check
-    mode."""
+class SourceModule(OptionsModule):
+    """The options of a source: its vendor's connection options, the engine's and its own, validated as a module's
+    (``OptionsModule``: types, choices, environment fallbacks, constraints, credentials by ``Connection.prepare``); a
+    warning is logged once, a failure raises ``SourceError``."""
 
-    check_mode = False
+    error = SourceError
 
     def __init__(self, connection, argument_spec, args, logger=None):
-        spec = connection.argument_spec()
-        spec.update(engine_argument_spec())
+        spec = engine_argument_spec()
         spec.update(argument_spec)
-        validator = ArgumentSpecValidator(spec, mutually_exclusive=connection.mutually_exclusive,
-                                          required_together=connection.required_together,
-                                          required_one_of=connection.required_one_of)
-        result = validator.validate(dict(args or {}))
-        self.no_log_values = set(result._no_log_values)  # pylint: disable=protected-access
-        if result.error_messages:
-            raise SourceError(self.mask('; '.join(result.error_messages)))
-        self.params = result.validated_parameters
-        # As in the modules: a blank option counts as not given, and credentials from the task win over the
-        # environment's.
-        connection.prepare(self.params, spec, self.no_log_values)
-        problem = engine_problem(self.params) or control_characters_problem(self.params, spec)
+        self.logger = logger or logging.getLogger(__name__)
+        super().__init__(connection, spec, args, warn=self.logger.warning)
+        problem = engine_problem(self.params)
         if problem:
             raise SourceError(problem)
-        self.logger = logger or logging.getLogger(__name__)
-        self.warned = set()
-
-    def warn(self, msg):
-        if msg not in self.warned:
-            self.warned.add(msg)
-            self.logger.warning(self.mask(msg))
-
-    def fail_json(self, msg, **_details):
-        raise SourceError(self.mask(msg))
-
-    def require(self, problem):
-        if problem:
-            raise SourceError(self.mask(problem))
-
-    def mask(self, value):
-        return remove_values(value, self.no_log_values)
 
 
 class Observation:
@@ -148,12 +116,18 @@ class Observation:
         self.seen = {}
         self.failed = {}
         self.attempted = []
+        self.held = []
         self.stop = stop or threading.Event()
 
     @property
     def nothing_read(self):
         """Every item the poll tried failed: the poll failed as a whole."""
         return bool(self.attempted) and len(self.failed) == len(self.attempted)
+
+    def hold(self, keys):
+        """Keys for which ``keys(key)`` is true keep their state at this poll, as those of an item that failed do:
+        what belongs to a part of the fleet that could not be listed."""
+        self.held.append(keys)
 
     def attempt(self, item, read):
         """``read()`` one item (a deployment, an instance); an ``ApiError`` is recorded against it, and the poll
@@ -246,8 +220,8 @@ class Source:
 
     def redact(self, text):
         client = self.client
-        http = getattr(client, 'http', None)
-        return http.redact(text) if http is not None else text
+        redact = getattr(client, 'redact', None) or getattr(getattr(client, 'http', None), 'redact', None)
+        return redact(text) if redact is not None else text
 
     def event(self, event_type, **fields):
         event = dict(source=self.name, type=event_type, condition=self.condition)
@@ -306,7 +280,7 @@ class Source:
         await self._items(queue, observation)
 
         def unknown(key):
-            return self.item_of(key) in observation.failed
+            return self.item_of(key) in observation.failed or any(keys(key) for keys in observation.held)
 
         for event_type, key, detail, polls in self.edges.update(observation.conditions, unknown):
             fields = dict(self.describe(key))

@@ -36,6 +36,9 @@ MAX_WAIT_TIMEOUT = 86400
 STATELESS_KINDS = ('kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server')
 ERROR_CODES_HEADER = 'x-cloud-error-codes'
 
+# A search is followed through at most this many pages (a server whose cursor never ends is not followed further).
+MAX_SEARCH_PAGES = 1000
+
 # Plan waiting: first poll after POLL_INITIAL seconds, doubling up to POLL_MAX.
 POLL_INITIAL = 0.25
 POLL_MAX = 5.0
@@ -228,8 +231,7 @@ class ECEClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _call(self, method, path, operation, params=None):
-        kwargs = {}
+    def _call(self, method, path, operation, params=None, **kwargs):
         if params:
             kwargs['params'] = params
         if self.auth:
@@ -249,10 +251,13 @@ class ECEClient:
                                                 reason='an error reply with a success status')
         return response, body
 
-    def _read(self, path, operation, params, required=(), lists=()):
+    def _read(self, path, operation, params, required=(), lists=(), search=None):
         """A read whose answer must be a JSON object with an object under each key of ``required`` and a list under
-        each of ``lists`` (keys dotted for nested objects)."""
-        response, body = self._call('GET', path, operation, params=params)
+        each of ``lists`` (keys dotted for nested objects); with ``search`` (a body), a ``POST`` that changes nothing
+        (a search)."""
+        method = 'GET' if search is None else 'POST'
+        extra = {} if search is None else dict(json=search, read_like=True)
+        response, body = self._call(method, path, operation, params=params, **extra)
         if not isinstance(body, dict):
             raise self.http.malformed(operation, response, 'the server answered with %s instead of a JSON object' % (
                 'an empty body' if body is None else 'a JSON %s' % type(body).__name__))
@@ -282,11 +287,15 @@ class ECEClient:
                       show_settings='false', show_instance_configurations='false', enrich_with_template='false')
         response, body = self._read(('deployments', deployment_id), operation, params, required=('resources',),
                                     lists=['resources.%s' % kind for kind in kinds])
+        self._instance_lists(body, kinds, operation, response)
+        return body
+
+    def _instance_lists(self, deployment, kinds, operation, response):
+        """Check that each resource of ``kinds`` lists its instances (missing or null fails, not "none")."""
         for kind in kinds:
-            for resource in resources_of(body, kind):
+            for resource in resources_of(deployment, kind):
                 self.http.member_list(resource, 'info.topology.instances', '%s (%s %s)' % (
                     operation, kind, resource['ref_id']), response)
-        return body
 
     def get_resource(self, deployment_id, kind, ref_id, logs=False):
         """One resource; with ``logs``, the plan attempt logs that say why a plan failed."""
@@ -297,6 +306,52 @@ class ECEClient:
         return self._read(self.resource_path(deployment_id, kind, ref_id),
                           'Reading %s %s of deployment %s' % (kind, ref_id, deployment_id), params,
                           required=('info', 'info.plan_info'), lists=('info.topology.instances',))[1]
+
+    def list_deployments(self):
+        """Every deployment the credentials see, with its resources as a flat list and no health (``GET
+        /deployments``, one request)."""
+        operation = 'Listing the ECE deployments'
+        return self._deployments(operation, *self._read(('deployments',), operation, None))
+
+    def search_deployments(self, query=None, page_size=100, kinds=STATELESS_KINDS):
+        """Every deployment ``query`` (a ``QueryContainer``; all when ``None``) matches, with each resource's info and
+        health: ``POST /deployments/_search`` sorted by id, then the answer's ``cursor`` until ``match_count`` are
+        read (or a page comes back empty). As for one deployment, the list of each of ``kinds`` and each of their
+        resources' instance lists must be there."""
+        operation = 'Searching the ECE deployments'
+        search = dict(size=page_size, sort=[{'id': {'order': 'asc'}}])
+        if query:
+            search['query'] = query
+        found = {}
+        for _page_number in range(MAX_SEARCH_PAGES):
+            response, body = self._read(('deployments', '_search'), operation, None, search=search)
+            page = self._deployments(operation, response, body)
+            for deployment in page:
+                where = '%s (deployment %s)' % (operation, deployment['id'])
+                for kind in kinds:
+                    self.http.member_list(deployment, 'resources.%s' % kind, where, response)
+                self._instance_lists(deployment, kinds, where, response)
+            fresh = [deployment for deployment in page if deployment['id'] not in found]
+            if page and not fresh:
+                raise self.http.malformed(operation, response, 'the cursor gave deployments already read; stopping '
+                                          'instead of reading them again')
+            found.update((deployment['id'], deployment) for deployment in fresh)
+            total, cursor = body.get('match_count'), body.get('cursor')
+            if not page or not isinstance(cursor, str) or not cursor \
+                    or (isinstance(total, int) and not isinstance(total, bool) and len(found) >= total):
+                return list(found.values())
+            search = dict(cursor=cursor)
+        raise ApiError(operation, reason='more than %d pages of deployments; stopping' % MAX_SEARCH_PAGES)
+
+    def _deployments(self, operation, response, body):
+        """The ``deployments`` of a list or search answer: objects, each with a string ``id``."""
+        deployments = self.http.member_list(body, 'deployments', operation, response)
+        odd = [item for item in deployments
+               if not isinstance(item, dict) or not isinstance(item.get('id'), str) or not item['id'].strip()]
+        if odd:
+            raise self.http.malformed(operation, response, 'the answer has a deployment without an id: %s' % (
+                repr(odd[0])[:120],))
+        return deployments
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -285,6 +285,42 @@ class DCSClient:
                 return sessions
         raise ApiError(operation, status=200, reason='more than %d pages of sessions; stopping' % MAX_PAGES)
 
+    def list_instances(self, query=None, page_size=PAGE_LIMIT, region=None):
+        """Every instance of the project (in the endpoint's region) that ``query`` selects: ``GET
+        /v2/{project_id}/instances`` with ``limit`` ``page_size`` and ``offset`` until ``instance_num`` are read. An
+        instance listed twice (the list moved between pages) is kept once."""
+        operation = 'Listing the DCS instances of project %s%s' % (self.project_id, ' in region %s' % region if region else '')
+        instances = {}
+        offset = 0
+        previous = None
+        for _page_number in range(MAX_PAGES):
+            params = dict(query or {}, offset=offset, limit=page_size)
+            response, body = self.call('GET', ('v2', self.project_id, 'instances'), operation, params=params)
+            page = self.http.member_list(body or {}, 'instances', operation, response)
+            total = (body or {}).get('instance_num')
+            if isinstance(total, bool) or not isinstance(total, int):
+                raise self.http.malformed(operation, response, 'the answer has no count of instances (instance_num: '
+                                          '%s)' % _snippet(total))
+            if not all(isinstance(item, dict) for item in page):
+                raise self.http.malformed(operation, response, 'the instance list has entries that are not objects')
+            nameless = [item for item in page if not isinstance(item.get('instance_id'), str) or not item['instance_id'].strip()]
+            if nameless:
+                raise self.http.malformed(operation, response, 'the instance list has an instance without an '
+                                          'instance_id: %s' % _snippet(nameless[0]))
+            if page and page == previous:
+                raise self.http.malformed(operation, response, 'the service answered offset %d with the page it gave '
+                                          'for the previous offset; stopping instead of reading it again' % offset)
+            if offset + len(page) > total:
+                raise self.http.malformed(operation, response, 'the service sent %d instances but announced %d' % (
+                    offset + len(page), total))
+            previous = page
+            offset += len(page)
+            for item in page:
+                instances.setdefault(item['instance_id'], item)
+            if not page or offset >= total:
+                return list(instances.values())
+        raise ApiError(operation, status=200, reason='more than %d pages of instances; stopping' % MAX_PAGES)
+
     def kill_clients(self, instance_id, node_id, addresses):
         self.call('POST', self.instance_path(instance_id, 'clients', 'kill'),
                   'Killing %d sessions of node %s of DCS instance %s' % (len(addresses), node_id, instance_id),
@@ -446,6 +482,17 @@ def request_token(http, iam_endpoint, params):
     return token
 
 
+def endpoints(params):
+    """``(endpoint, iam_endpoint)`` the options select: as given, else the region's defaults (``None`` without a
+    region)."""
+    region = params['region']
+    chosen = []
+    for option, pattern in (('endpoint', DEFAULT_ENDPOINT), ('iam_endpoint', DEFAULT_IAM_ENDPOINT)):
+        url = params[option] or (pattern.format(region=region) if region else None)
+        chosen.append(url.rstrip('/') if url else None)
+    return tuple(chosen)
+
+
 def dcs_http_from_module(module):
     """Validate the connection options and build the ``HttpClient`` for the DCS endpoint, not yet authenticated (no
     request is sent); returns it with the IAM endpoint."""
@@ -456,9 +503,7 @@ def dcs_http_from_module(module):
     problem = connection_problem(params)
     if problem:
         module.fail_json(msg=problem)
-    region = params['region']
-    endpoint = (params['endpoint'] or DEFAULT_ENDPOINT.format(region=region)).rstrip('/')
-    iam_endpoint = (params['iam_endpoint'] or DEFAULT_IAM_ENDPOINT.format(region=region)).rstrip('/')
+    endpoint, iam_endpoint = endpoints(params)
     if params['access_key']:
         warn_plain_http(module, endpoint, 'endpoint', 'the access key and signed requests' + (
             ' with the security token' if params['security_token'] else ''))

@@ -51,3 +51,11 @@ def _short_jobs(served):
 
 
 dcs_server, dcs = simulator_fixtures('dcs', HuaweiDCSSimulator, DCS, scope='module', around=_short_jobs)
+
+
+# A second region: its own simulator (endpoint), for fleets over several projects and regions.
+region_b_server, region_b = simulator_fixtures('region_b', HuaweiDCSSimulator, DCS, scope='module',
+                                               around=_short_jobs)
+# Projects of fleets: one in the first region (``dcs``), one in the second (``region_b``).
+EAST = '4b1e2c0d9f8a4e7b8c6d5e4f3a2b1c0d'
+NORTH = '7c2d3e4f5a6b4c7d8e9f0a1b2c3d4e5f'

@@ -6,7 +6,8 @@
 Where they are: every YAML block of README.md, of each role's README.md and of the pages in docs/, and the EXAMPLES
 of every module (``plugins/modules/``), inventory plugin (``plugins/inventory/``) and event source
 (``extensions/eda/plugins/event_source/``). What they are: a playbook (a list of plays), a task list (run in a play on
-localhost), a rulebook (an event source's EXAMPLES) or an inventory configuration (an inventory plugin's).
+localhost), a rulebook (an event source's EXAMPLES) or an inventory configuration (an inventory plugin's EXAMPLES, or
+a block of a page that names a ``plugin``).
 
 Marks a snippet may carry, as YAML comments, with the reason after the colon:
 
@@ -82,7 +83,7 @@ def _not_idempotent(text):
 def _kind(origin, data):
     if origin == 'event_source':
         return 'rulebook'
-    if origin == 'inventory':
+    if origin == 'inventory' or (isinstance(data, dict) and 'plugin' in data):
         return 'inventory'
     if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
         if all('hosts' in item or 'import_playbook' in item for item in data):

@@ -123,7 +123,7 @@ class Docs:
 
     def run_inventory(self, snippet, data):
         # Inventory plugins look for a configuration file named after them.
-        path = self.workdir / ('%s.yml' % os.path.splitext(os.path.basename(snippet.source))[0])
+        path = self.workdir / ('%s.yml' % str(data.get('plugin', '')).rsplit('.', 1)[-1])
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding='utf-8')
         # A configuration no plugin accepts fails, instead of giving an empty inventory with a warning.
         env = self.ansible.env(dict(self.env('playbook'), ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED='true'))
@@ -211,7 +211,7 @@ def test_every_place_with_examples_is_searched():
 
 
 def test_an_inventory_configuration_runs_with_ansible_inventory(world):
-    """The way an inventory plugin's EXAMPLES run (the collection has none yet), shown with ansible-core's generator."""
+    """The way an inventory configuration runs, shown with ansible-core's generator."""
     text = 'plugin: ansible.builtin.generator\nhosts:\n  name: "web_{{ number }}"\nlayers:\n  number: [1, 2]\n'
     completed = world.run(docs_snippets.Snippet('plugins/inventory/generator.py', 1, text, 'inventory'))
     assert json.loads(completed.stdout)['ungrouped']['hosts'] == ['web_1', 'web_2']

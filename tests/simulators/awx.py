@@ -14,7 +14,9 @@
   custom type (400 on ``kind``), an injector naming an input that is not defined (400 on ``injectors``),
   a change to a managed type (403), a change of ``inputs`` or a deletion of a type that credentials use
   (403), a request without valid credentials (401);
-* every answer carries ``X-API-Product-Name`` and ``X-API-Product-Version``, which the collection reads.
+* every answer carries ``X-API-Product-Name`` and ``X-API-Product-Version``, which the collection reads;
+* ``slice_scripts``: what job slicing gives each slice of a job - the synced inventory's hosts ordered by name, slice
+  ``i`` taking hosts ``i, i + n, ...`` with their variables and groups, as an inventory script.
 
 Error bodies have the Django REST framework shapes AWX answers with: ``{"detail": "..."}`` or
 ``{"<field>": ["..."]}``.
@@ -24,8 +26,11 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
+import os
 import re
 import secrets
+import sys
 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
@@ -231,3 +236,27 @@ class AWXSimulator(Simulator):
 
     def not_found(self, request, error):
         return detail(404, 'Not found.')
+
+
+def slice_scripts(exported, directory, count):
+    """The inventories of ``count`` job slices, as AWX builds them from a synced inventory (``exported``, the JSON of
+    ``ansible-inventory --list --export``): hosts ordered by name, slice ``i`` taking hosts ``i, i + count, ...`` with
+    their variables and their groups. Each is an executable inventory script in ``directory``; returns their paths."""
+    hosts = sorted(exported['_meta']['hostvars'])
+    scripts = []
+    for number in range(count):
+        mine = set(hosts[number::count])
+        data = {'_meta': {'hostvars': {host: exported['_meta']['hostvars'][host] for host in sorted(mine)}}}
+        for group, entry in exported.items():
+            if group != '_meta':
+                data[group] = dict(entry, hosts=[host for host in entry.get('hosts', ()) if host in mine])
+        data_path = os.path.join(str(directory), 'slice-%d.json' % (number + 1))
+        with open(data_path, 'w', encoding='utf-8') as handle:
+            json.dump(data, handle)
+        script = os.path.join(str(directory), 'slice-%d.py' % (number + 1))
+        with open(script, 'w', encoding='utf-8') as handle:
+            handle.write('#!%s\nimport sys\nprint("{}" if "--host" in sys.argv else open(%r).read())\n'
+                         % (sys.executable, data_path))
+        os.chmod(script, 0o755)
+        scripts.append(script)
+    return scripts

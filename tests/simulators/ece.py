@@ -15,6 +15,9 @@ document (the spec tests validate every body this simulator returns):
 * ``fail_next_plan(step, message)`` makes the next plan end in error at that step, with an
   attempt log that says why;
 * instance start/stop and maintenance mode take effect after ``instance_delay`` seconds;
+* ``GET /deployments`` (a flat list, no health) and ``POST /deployments/_search`` (a subset of the query DSL,
+  sort, size and a cursor that pages over what the first request matched) for inventories; deployments carry
+  metadata tags;
 * the documented errors: 404 ``deployments.deployment_not_found`` and
   ``deployments.deployment_resource_not_found``, 422 ``deployments.deployment_resource_plan_change_error``,
   449 ``root.unauthorized.rbac.elevated_permissions_required`` (``legacy_elevated_permissions``),
@@ -31,6 +34,7 @@ import copy
 import datetime
 import itertools
 import json
+import re
 import time
 import uuid
 
@@ -61,6 +65,14 @@ def _iso(epoch):
     return datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'
 
 
+def _flag(value):
+    return 'true' if value else 'false'
+
+
+def _words(text):
+    return re.findall(r'[a-z0-9]+', str(text).lower())
+
+
 class ECEError(Exception):
     def __init__(self, status, code, message, fields=None):
         super().__init__(message)
@@ -75,6 +87,8 @@ def _rules():
     res = base + '/<any(%s):kind>/<ref_id>' % ', '.join(ALL_KINDS)
     stateless = base + '/<any(%s):kind>/<ref_id>' % ', '.join(KINDS)
     return Map([
+        Rule('/api/v1/deployments', methods=['GET'], endpoint='list_deployments'),
+        Rule('/api/v1/deployments/_search', methods=['POST'], endpoint='search_deployments'),
         Rule(base, methods=['GET'], endpoint='get_deployment'),
         Rule(res, methods=['GET'], endpoint='get_resource'),
         Rule(stateless, methods=['DELETE'], endpoint='delete_resource'),
@@ -106,6 +120,7 @@ class ECESimulator(Simulator):
         self._fail_next = None
         self._ids = itertools.count(1)
         self.deployments = {}
+        self.cursors = {}
         self.add_deployment(DEMO_DEPLOYMENT, 'observability')
         # The demo's story: one Kibana instance is unhealthy (a restart cures it), APM is stopped.
         kibana = self.resource(DEMO_DEPLOYMENT, 'kibana', 'main-kibana')
@@ -131,6 +146,8 @@ class ECESimulator(Simulator):
             self.fail_next_plan(**data.pop('fail_next_plan'))
         for spec in data.pop('deployments', ()):
             self.add_deployment(**spec)
+        for spec in data.pop('fleets', ()):
+            self.add_fleet(**spec)
         for spec in data.pop('instances', ()):
             self.set_instances(**spec)
         for spec in data.pop('pending', ()):
@@ -146,17 +163,34 @@ class ECESimulator(Simulator):
     def demo_vars(self):
         return dict(ece_api_key=DEMO_API_KEY, ece_deployment_id=DEMO_DEPLOYMENT)
 
-    def add_deployment(self, deployment_id, name='deployment', kinds=None, instances=2):
+    def add_deployment(self, deployment_id, name='deployment', kinds=None, instances=2, tags=None):
         """A deployment with Elasticsearch and one running resource of each stateless kind (``kinds``:
-        kind -> list of ref ids, to have several or none)."""
+        kind -> list of ref ids, to have several or none); ``tags``, a dict, are its metadata tags."""
         kinds = kinds if kinds is not None else {kind: ['main-' + kind] for kind in KINDS}
-        deployment = dict(id=deployment_id, name=name, resources={kind: [] for kind in ALL_KINDS})
+        deployment = dict(id=deployment_id, name=name, resources={kind: [] for kind in ALL_KINDS},
+                          tags=dict(tags or {}), modified=time.time() + len(self.deployments) * 0.001)
         self.deployments[deployment_id] = deployment
         deployment['resources']['elasticsearch'].append(self._new_resource('elasticsearch', 'main-elasticsearch', 3))
         for kind in KINDS:
             for ref_id in kinds.get(kind, ()):
                 deployment['resources'][kind].append(self._new_resource(kind, ref_id, instances))
         return deployment
+
+    def add_fleet(self, count, prefix='fleet', kinds=('kibana',), tags=None, unhealthy=None, instances=1):
+        """``count`` deployments named ``<prefix>-<n>`` with one resource of each of ``kinds`` (ids derived from the
+        prefix and the number); ``tags(n)`` gives a deployment's tags, ``unhealthy(n)`` the kinds whose first
+        instance is unhealthy. Returns the ids."""
+        ids = []
+        with self.lock:
+            for number in range(count):
+                deployment_id = uuid.uuid5(uuid.NAMESPACE_URL, 'ece/%s/%d' % (prefix, number)).hex
+                self.add_deployment(deployment_id, '%s-%04d' % (prefix, number),
+                                    kinds={kind: ['main-' + kind] for kind in kinds}, instances=instances,
+                                    tags=tags(number) if callable(tags) else tags)
+                for kind in (unhealthy(number) if unhealthy else ()):
+                    self.resource(deployment_id, kind, 'main-' + kind)['instances'][0]['healthy'] = False
+                ids.append(deployment_id)
+        return ids
 
     def set_instances(self, deployment_id, kind, ref_id, **fields):
         """Set ``healthy``, ``running`` or ``maintenance`` on every instance of a resource (``running: false`` stops
@@ -469,6 +503,118 @@ class ECESimulator(Simulator):
         if value not in ('true', 'false'):
             raise ECEError(400, 'root.invalid_query_parameter', 'Query parameter [%s] must be true or false' % name)
         return value == 'true'
+
+    def writes(self):
+        """Requests that could change state: a search is a POST that reads."""
+        return [entry for entry in super().writes() if not entry['path'].endswith('/_search')]
+
+    # --- listing and search ---------------------------------------------------------------------
+
+    def on_list_deployments(self, request):
+        """``DeploymentsListResponse``: every deployment with its resources as a flat list (no health)."""
+        def work(_account):
+            listed = []
+            for deployment_id, deployment in self.deployments.items():
+                resources = [dict(ref_id=res['ref_id'], id=res['id'], kind=kind, region='ece-region')
+                             for kind in ALL_KINDS for res in deployment['resources'][kind]]
+                listed.append(dict(id=deployment_id, name=deployment['name'], resources=resources))
+            return 200, dict(deployments=listed)
+        return self._dispatch(request, work)
+
+    def on_search_deployments(self, request):
+        """``DeploymentsSearchResponse`` for a ``SearchRequest``: the query (a subset of the DSL: ``match_all``,
+        ``match_none``, ``bool``, ``term``, ``prefix``, ``match``, ``exists``, ``nested``), ``sort`` (``id``,
+        ``name``), ``size`` (default 10) and ``from``; or a ``cursor`` from an earlier answer, which continues
+        that search over the deployments it matched then."""
+        def work(_account):
+            body = request.get_json(silent=True) if request.data else {}
+            if not isinstance(body, dict):
+                raise ECEError(400, 'root.invalid_json_request', 'The request body is not a JSON object')
+            if body.get('cursor'):
+                state = self.cursors.pop(body['cursor'], None)
+                if state is None:
+                    raise ECEError(400, 'root.invalid_json_request', 'The cursor is not valid or has expired')
+                ids, offset, size = state
+            else:
+                size = body.get('size', 10)
+                offset = body.get('from', 0)
+                query = body.get('query') or {'match_all': {}}
+                ids = [deployment_id for deployment_id in self._sorted(body.get('sort'))
+                       if self._matches(query, self._document(deployment_id))]
+            page = ids[offset:offset + size]
+            cursor = uuid.uuid4().hex
+            self.cursors[cursor] = (ids, offset + len(page), size)
+            return 200, dict(return_count=len(page), match_count=len(ids), cursor=cursor,
+                             deployments=[self._search_view(deployment_id) for deployment_id in page])
+        return self._dispatch(request, work)
+
+    def _sorted(self, sort):
+        ids = sorted(self.deployments, key=lambda deployment_id: self.deployments[deployment_id]['modified'],
+                     reverse=True)
+        for item in reversed(sort or ()):
+            field, order = (item, 'asc') if isinstance(item, str) else next(iter(item.items()))
+            order = order.get('order', 'asc') if isinstance(order, dict) else order
+            if field not in ('id', 'name', 'name.keyword'):
+                raise ECEError(400, 'root.invalid_json_request', 'Cannot sort on field [%s]' % field)
+            ids.sort(key=lambda deployment_id, key=field.split('.')[0]: str(self.deployments[deployment_id].get(key)),
+                     reverse=order == 'desc')
+        return ids
+
+    def _search_view(self, deployment_id):
+        deployment = self.deployments[deployment_id]
+        resources = {kind: [self.resource_info(deployment_id, kind, res) for res in deployment['resources'][kind]]
+                     for kind in ALL_KINDS}
+        healthy = all(res['info']['healthy'] for items in resources.values() for res in items)
+        metadata = dict(last_modified=_iso(deployment['modified']), hidden=False, system_owned=False)
+        if deployment['tags']:
+            metadata['tags'] = [dict(key=key, value=value) for key, value in sorted(deployment['tags'].items())]
+        return dict(id=deployment_id, name=deployment['name'], healthy=healthy, resources=resources, metadata=metadata)
+
+    def _document(self, deployment_id):
+        """The deployment as the search index holds it: field -> values, and each nested path -> its objects."""
+        view = self._search_view(deployment_id)
+        doc = {'id': [deployment_id], 'name': [view['name']], 'name.keyword': [view['name']],
+               'healthy': [_flag(view['healthy'])],
+               'metadata.tags': [{'metadata.tags.key': [tag['key']], 'metadata.tags.value': [tag['value']]}
+                                 for tag in view['metadata'].get('tags', ())]}
+        for kind, items in view['resources'].items():
+            path = 'resources.' + kind
+            doc[path] = [{path + '.ref_id': [res['ref_id']], path + '.id': [res['id']],
+                          path + '.info.status': [res['info']['status']],
+                          path + '.info.healthy': [_flag(res['info']['healthy'])]} for res in items]
+        return doc
+
+    def _matches(self, query, doc):
+        if not isinstance(query, dict) or len(query) != 1:
+            raise ECEError(400, 'root.invalid_json_request', 'A query container must hold exactly one query')
+        (kind, body), = query.items()
+        if kind in ('match_all', 'match_none'):
+            return kind == 'match_all'
+        if kind == 'bool':
+            must = list(body.get('must', ())) + list(body.get('filter', ()))
+            should = list(body.get('should', ()))
+            minimum = body.get('minimum_should_match', 0 if must else 1) if should else 0
+            return (all(self._matches(item, doc) for item in must)
+                    and not any(self._matches(item, doc) for item in body.get('must_not', ()))
+                    and sum(1 for item in should if self._matches(item, doc)) >= minimum)
+        if kind == 'nested':
+            return any(self._matches(body['query'], inner) for inner in doc.get(body['path'], ()))
+        if kind == 'exists':
+            return bool(doc.get(body['field']))
+        if kind in ('term', 'prefix', 'match'):
+            (field, spec), = body.items()
+            wanted = _flag(spec) if isinstance(spec, bool) else spec
+            if isinstance(spec, dict):
+                wanted = spec.get('query' if kind == 'match' else 'value')
+            wanted = _flag(wanted) if isinstance(wanted, bool) else str(wanted)
+            values = doc.get(field, ())
+            if kind == 'term':
+                return wanted in values
+            if kind == 'prefix':
+                return any(value.startswith(wanted) for value in values)
+            words = set(_words(wanted))
+            return any(words & set(_words(value)) for value in values)
+        raise ECEError(400, 'root.invalid_json_request', 'Unsupported query [%s]' % kind)
 
     def on_get_deployment(self, request, deployment_id):
         def work(_account):

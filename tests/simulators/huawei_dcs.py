@@ -12,6 +12,10 @@
   ``fail_reason``; a kill-all while another one runs on the instance gets DCS.4957;
 * ``clients/kill`` answers 204 and removes the sessions at once; a kill-all removes them when its job
   succeeds;
+* ``GET /v2/{project_id}/instances`` lists the project's instances (``name``/``name_equal``, ``status``,
+  ``instance_id``, ``ip``, ``tags`` filters; ``limit`` 1..1000 at ``offset``, ``instance_num`` the total); a
+  simulator is one region: projects it does not know answer 403 APIGW.0302, as the vendor does to credentials
+  without rights in a project, and ``add_fleet`` seeds hundreds of instances at once;
 * every request must be signed (``SDK-HMAC-SHA256``, verified with huaweicloudsdkcore's own signer)
   or carry an IAM token from ``POST /v3/auth/tokens``; a bad signature gets 401 APIGW.0301.
 
@@ -114,11 +118,35 @@ def make_nodes(kind, shards=2, proxies=2):
     return nodes
 
 
+# The cache mode the instance list shows for each kind of instance the simulator builds.
+CACHE_MODES = {'proxy': 'proxy', 'single': 'ha'}
+SPEC_CODES = {'proxy': 'redis.proxy.xu1.large.4', 'single': 'redis.ha.xu1.large.r2.2'}
+
+
+def instance_info(instance_id, kind, number, overrides):
+    """What ``GET /v2/{project_id}/instances`` shows of an instance (``overrides`` wins; ``tags`` is given as a
+    dict and listed as ``[{"key", "value"}]``, only when there are any)."""
+    info = {
+        'instance_id': instance_id, 'name': 'dcs-%04d' % number, 'engine': 'Redis', 'engine_version': '5.0',
+        'status': 'RUNNING', 'ip': '192.168.%d.%d' % (number // 250 % 250, number % 250 + 1), 'port': 6379,
+        'domain_name': 'redis-%s.dcs.huaweicloud.com' % instance_id[:8], 'capacity': 8 if kind == 'proxy' else 2,
+        'spec_code': SPEC_CODES[kind], 'cache_mode': CACHE_MODES[kind], 'charging_mode': 0,
+        'az_codes': ['ap-southeast-1a', 'ap-southeast-1b'], 'enterprise_project_id': '0',
+        'created_at': timestamp(1_700_000_000 + number * 60),
+    }
+    tags = dict(overrides.pop('tags', None) or {})
+    info.update(overrides)
+    if tags:
+        info['tags'] = [{'key': key, 'value': value} for key, value in sorted(tags.items())]
+    return info
+
+
 class HuaweiDCSSimulator(Simulator):
     name = 'huawei_dcs'
     base_path = ''
     url_map = Map([
         Rule('/v3/auth/tokens', endpoint='tokens', methods=['POST']),
+        Rule('/v2/<project_id>/instances', endpoint='instances', methods=['GET']),
         Rule('/v2/<project_id>/instances/<instance_id>/logical-nodes', endpoint='logical_nodes', methods=['GET']),
         Rule('/v2/<project_id>/instances/<instance_id>/clients', endpoint='clients', methods=['GET', 'POST']),
         Rule('/v2/<project_id>/instances/<instance_id>/clients/kill', endpoint='kill', methods=['POST']),
@@ -144,12 +172,15 @@ class HuaweiDCSSimulator(Simulator):
 
     # --- state helpers (tests call these directly) -------------------------------------------
 
-    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None, session_nodes=None):
-        """An instance whose session nodes (proxies, or the master) each get ``sessions`` sessions; ``session_nodes``
-        (``[{"node_id", "sessions"}]``, in the order of those nodes) gives them their ids and counts instead."""
+    def add_instance(self, instance_id, kind='proxy', sessions=0, idle=None, nodes=None, session_nodes=None,
+                     project_id=PROJECT_ID, **info):
+        """An instance of ``project_id`` whose session nodes (proxies, or the master) each get ``sessions`` sessions;
+        ``session_nodes`` (``[{"node_id", "sessions"}]``, in the order of those nodes) gives them their ids and counts
+        instead; ``info`` overrides what the instance list shows of it (``name``, ``status``, ``engine``, ``tags``...)."""
         with self.lock:
             nodes = nodes or make_nodes(kind)
-            instance = {'nodes': nodes, 'sessions': {}, 'snapshots': {}}
+            instance = {'nodes': nodes, 'sessions': {}, 'snapshots': {}, 'project_id': project_id,
+                        'info': instance_info(instance_id, kind, len(self.instances), info)}
             proxies = [node for node in nodes if node['node_type'] == 'proxy']
             targets = proxies or [node for node in nodes if node['node_type'] == 'master']
             counts = {}
@@ -162,6 +193,22 @@ class HuaweiDCSSimulator(Simulator):
                     item['peer']: item for item in (make_session(index, 10 + number, idle) for index in range(count))}
             self.instances[instance_id] = instance
             return instance
+
+    def add_fleet(self, project_id, count, prefix='redis', kind='single', sessions=0, idle=None, **info):
+        """``count`` instances of ``project_id`` named ``<prefix>-<n>`` (ids derived from the project and the
+        number, so two simulators seeded alike list alike); the project becomes one the credentials may use."""
+        with self.lock:
+            self.projects.add(project_id)
+            ids = []
+            for number in range(count):
+                instance_id = str(uuid.uuid5(uuid.NAMESPACE_URL, 'dcs/%s/%s/%d' % (project_id, prefix, number)))
+                fields = dict(info, name='%s-%04d' % (prefix, number))
+                for key, value in info.items():
+                    if callable(value):
+                        fields[key] = value(number)
+                self.add_instance(instance_id, kind=kind, sessions=sessions, idle=idle, project_id=project_id, **fields)
+                ids.append(instance_id)
+            return ids
 
     def session_node_ids(self, instance_id):
         nodes = self.instances[instance_id]['nodes']
@@ -183,7 +230,12 @@ class HuaweiDCSSimulator(Simulator):
             self.fail_reason = str(data.pop('fail_reason'))
         for instance_id, spec in (data.pop('instances', None) or {}).items():
             self.add_instance(instance_id, kind=spec.get('kind', 'proxy'), sessions=int(spec.get('sessions', 0)),
-                              session_nodes=spec.get('session_nodes'))
+                              session_nodes=spec.get('session_nodes'), project_id=spec.get('project_id', PROJECT_ID))
+        for project_id in data.pop('projects', None) or ():
+            self.projects.add(project_id)
+        for spec in data.pop('fleets', None) or ():
+            spec = dict(spec)
+            self.add_fleet(spec.pop('project_id'), int(spec.pop('count')), **spec)
         for access_key, spec in (data.pop('credentials', None) or {}).items():
             self.credentials[access_key] = {'sk': spec['sk'], 'security_token': spec.get('security_token')}
         if data:
@@ -330,6 +382,41 @@ class HuaweiDCSSimulator(Simulator):
                              status=201, headers={'X-Subject-Token': token})
 
     # --- DCS -----------------------------------------------------------------------------
+
+    def on_instances(self, request, project_id):
+        """The project's instances, filtered by the documented query parameters, ``limit`` at ``offset``."""
+        _instance, failure = self.guard(request, project_id)
+        if failure is not None:
+            return failure
+        args = request.args
+        try:
+            offset = int(args.get('offset', 0))
+            limit = int(args.get('limit', 10))
+        except ValueError:
+            return dcs_error(400, 'DCS.4802', 'Invalid offset or limit.')
+        if offset < 0 or not 1 <= limit <= 1000:
+            return dcs_error(400, 'DCS.4802', 'Invalid offset or limit.')
+        for flag in ('name_equal', 'include_failure', 'include_delete'):
+            if args.get(flag) not in (None, 'true', 'false'):
+                return dcs_error(400, 'DCS.4806', 'Invalid %s.' % flag)
+        tags = [value.partition('=') for value in args.getlist('tags')]
+        name = args.get('name')
+
+        def listed(info):
+            if args.get('instance_id') and info['instance_id'] != args['instance_id']:
+                return False
+            if name and (info['name'] != name if args.get('name_equal') == 'true' else name not in info['name']):
+                return False
+            if args.get('status') and info['status'] != args['status']:
+                return False
+            if args.get('ip') and info['ip'] != args['ip']:
+                return False
+            own = {tag['key']: tag['value'] for tag in info.get('tags', ())}
+            return all(key in own and (not sep or own[key] == value) for key, sep, value in tags)
+
+        matched = [dict(instance['info']) for instance in self.instances.values()
+                   if instance['project_id'] == project_id and listed(instance['info'])]
+        return json_response({'instance_num': len(matched), 'instances': matched[offset:offset + limit]})
 
     def on_logical_nodes(self, request, project_id, instance_id):
         instance, failure = self.guard(request, project_id, instance_id)

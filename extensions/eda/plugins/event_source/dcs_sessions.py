@@ -12,6 +12,13 @@ description:
   - At each poll, scans the sessions of every node clients connect to (the proxies, or the data nodes of an instance
     without proxies) of each instance in O(instance_ids), as M(platform_ops.admin.dcs_sessions_info) does (a scan
     job per node, then the session list), and counts them.
+  - Without O(instance_ids), each poll first lists the instances of the project (or of each of O(projects)) as the
+    inventory plugin P(platform_ops.admin.dcs_instances#inventory) does, with the same filters (O(statuses), by
+    default V(RUNNING); O(engines), O(names), O(name_pattern), O(tags)) - one request per project per poll - and
+    watches what it finds, so instances created later are watched and deleted ones cleared. Events then add
+    C(project_id), C(region) and C(endpoint), what M(platform_ops.admin.dcs_sessions) needs to reach the instance. A
+    project that cannot be listed keeps its instances' state, and after O(error_threshold) failed polls one event of
+    type C(error) names it (C(project_id), C(region)).
   - A node is over the threshold when it holds more than O(max_sessions) sessions.
   - Edge-triggered - one event of type C(started) when a node has been over the threshold for O(debounce)
     consecutive polls, one of type C(cleared) when it has been at or below it for O(debounce) consecutive polls.
@@ -33,10 +40,41 @@ description:
     environment fallbacks (what the collection's EDA credential types inject).
 options:
   instance_ids:
-    description: The DCS instances to watch.
+    description:
+      - The DCS instances to watch (of O(project_id)).
+      - Without them, every instance the project, or each of O(projects), lists (filtered).
     type: list
     elements: str
-    required: true
+  projects:
+    description:
+      - The projects whose instances to watch, each in its region - entries with C(project_id) and C(region) or
+        C(endpoint) (and C(iam_endpoint)), as the inventory plugin P(platform_ops.admin.dcs_instances#inventory) takes
+        them. Not with O(instance_ids) or O(project_id).
+    type: list
+    elements: dict
+  statuses:
+    description: Without O(instance_ids), only instances whose status is one of these.
+    type: list
+    elements: str
+    default: [RUNNING]
+  engines:
+    description: Without O(instance_ids), only instances of these engines (V(Redis), V(Memcached)).
+    type: list
+    elements: str
+  names:
+    description: Without O(instance_ids), only instances with one of these exact names.
+    type: list
+    elements: str
+  name_pattern:
+    description: Without O(instance_ids), only instances whose name matches this shell-style pattern.
+    type: str
+  tags:
+    description: Without O(instance_ids), only instances that carry every one of these tags (key and value).
+    type: dict
+  page_size:
+    description: Instances asked for per list request (at most V(1000)).
+    type: int
+    default: 1000
   max_sessions:
     description: A node with more sessions than this is over the threshold.
     type: int
@@ -57,9 +95,8 @@ options:
     description: Region (C(HUAWEICLOUD_SDK_REGION)); or O(endpoint).
     type: str
   project_id:
-    description: Project ID (or C(HUAWEICLOUD_SDK_PROJECT_ID)).
+    description: Project ID (or C(HUAWEICLOUD_SDK_PROJECT_ID)); required unless O(projects) is given.
     type: str
-    required: true
   access_key:
     description: Access key (C(HUAWEICLOUD_SDK_AK)); or the IAM options.
     type: str
@@ -145,6 +182,29 @@ EXAMPLES = r'''
             instance_id: "{{ event.instance_id }}"
             node_id: "{{ event.node_id }}"
             idle_longer_than: 1800
+
+- name: Watch every running instance of two projects, in two regions
+  hosts: localhost
+  sources:
+    - platform_ops.admin.dcs_sessions:
+        projects:
+          - project_id: 0605767f1a80d5762fe0c00b2ed9c1a3
+            region: ap-southeast-1
+          - project_id: 5d8b7e3f2a6c4e9d8f1a0b2c3d4e5f60
+            region: cn-north-4
+        max_sessions: 5000
+  rules:
+    - name: Kill the sessions idle for half an hour on that node, in its project
+      condition: event.type == "started"
+      action:
+        run_module:
+          name: platform_ops.admin.dcs_sessions
+          module_args:
+            project_id: "{{ event.project_id }}"
+            endpoint: "{{ event.endpoint }}"
+            instance_id: "{{ event.instance_id }}"
+            node_id: "{{ event.node_id }}"
+            idle_longer_than: 1800
 '''
 
 import functools
@@ -166,7 +226,7 @@ def _events():
 
 NAME = 'platform_ops.admin.dcs_sessions'
 SOURCE_SPEC = dict(
-    instance_ids=dict(type='list', elements='str', required=True),
+    instance_ids=dict(type='list', elements='str'),
     max_sessions=dict(type='int', required=True),
     idle_longer_than=dict(type='int', default=3600),
     wait_timeout=dict(type='float', default=120.0, aliases=['scan_timeout']),
@@ -176,26 +236,51 @@ SOURCE_SPEC = dict(
 
 def build(args):
     """The source for ``args``; raises ``SourceError`` before any request when they cannot work (unknown or
-    missing options, bad ids, bad endpoints, incomplete credentials, a missing CA file)."""
+    missing options, bad ids, bad endpoints, incomplete credentials, a missing CA file, bad filters)."""
     events = _events()
-    from ansible_collections.platform_ops.admin.plugins.module_utils import huawei_dcs
+    from ansible_collections.platform_ops.admin.plugins.module_utils import _fleet, huawei_dcs
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
-    module = events.SourceModule(huawei_dcs.DCS, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
+    args = dict(args or {})
+    problem = _fleet.projects_problem(args.get('projects'), project_id_given=args.get('project_id') not in (None, ''))
+    if problem:
+        raise events.SourceError(problem)
+    spec = dict(SOURCE_SPEC, **_fleet.dcs_filter_spec())
+    modules = [events.SourceModule(huawei_dcs.DCS, spec, project_args, logger=logging.getLogger(NAME))
+               for project_args in _fleet.project_args(args, args.get('projects'))]
+    module = modules[0]
+    for other in modules[1:]:
+        # One set of secrets for the events' masking, tokens obtained later for any project included.
+        module.no_log_values.update(other.no_log_values)
+        other.no_log_values = module.no_log_values
     params = module.params
-    module.require(events.items_problem(params['instance_ids'], 'instance_ids', id_problem))
+    listing = params['instance_ids'] is None
+    if listing:
+        for each in modules:
+            each.params['statuses'] = each.params['statuses'] or ['RUNNING']
+    else:
+        module.require(events.items_problem(params['instance_ids'], 'instance_ids', id_problem))
+        chosen = [option for option in ('projects',) + _fleet.DCS_FILTERS if args.get(option) is not None]
+        if chosen:
+            raise events.SourceError('%s select the instances to list: leave out instance_ids to use them (or give '
+                                     'instance_ids alone).' % ', '.join(chosen))
     if params['max_sessions'] < 0 or params['idle_longer_than'] < 0:
         raise events.SourceError('max_sessions and idle_longer_than must be 0 or more.')
     if not 0 < params['wait_timeout'] <= 3600:
         raise events.SourceError('wait_timeout must be greater than 0 and at most 3600 seconds, got %s.'
                                  % params['wait_timeout'])
-    # The checks of connecting, without its first request (with an IAM user, connecting asks IAM for a token).
-    huawei_dcs.dcs_http_from_module(module)[0].close()
+    # The checks of connecting (and of the filters), without a request (with an IAM user, connecting asks IAM for a
+    # token).
+    _fleet.DCSFleet(modules).close()
+    # What the last listing of each project found, and where each instance listed is.
+    listed = {}
+    where = {}
 
     def connect(stop):
-        return huawei_dcs.dcs_client_from_module(module, sleep=events.interruptible_sleep(stop))
+        return _fleet.DCSFleet(modules, sleep=events.interruptible_sleep(stop))
 
-    def read(client, observation, instance_id):
+    def read(fleet, observation, index, instance_id):
+        client = fleet.connect(index)
         node_ids = client.session_nodes(instance_id)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
         for node_id, sessions in by_node.items():
@@ -207,16 +292,44 @@ def build(args):
                 observation.conditions[key] = dict(sessions=len(sessions), max_sessions=params['max_sessions'],
                                                    idle=len(idle), idle_longer_than=params['idle_longer_than'])
 
-    def poll(client, observation):
-        for instance_id in params['instance_ids']:
-            observation.attempt(instance_id, functools.partial(read, client, observation, instance_id))
+    def list_project(fleet, index):
+        project = fleet.projects[index]
+        instances = [instance['instance_id'] for instance in fleet.list(index)]
+        listed[index] = instances
+        where.update((instance_id, project) for instance_id in instances)
+
+    def poll(fleet, observation):
+        if not listing:
+            for instance_id in params['instance_ids']:
+                observation.attempt(instance_id, functools.partial(read, fleet, observation, 0, instance_id))
+            return
+        for index, project in enumerate(fleet.projects):
+            item = ('project', project['project_id'], project['region'])
+            observation.attempt(item, functools.partial(list_project, fleet, index))
+            if item in observation.failed:
+                # The instances this project had keep their state until it can be listed again.
+                known = set(listed.get(index, ()))
+                observation.hold(lambda key, known=known: key[0] in known)
+                continue
+            for instance_id in listed[index]:
+                observation.attempt(instance_id, functools.partial(read, fleet, observation, index, instance_id))
+
+    def located(fields):
+        project = where.get(fields['instance_id'])
+        if project is not None:
+            fields.update(project_id=project['project_id'], region=project['region'], endpoint=project['endpoint'])
+        return fields
 
     def describe(key):
-        return dict(instance_id=key[0], node_id=key[1])
+        return located(dict(instance_id=key[0], node_id=key[1]))
+
+    def describe_item(item):
+        if isinstance(item, tuple):
+            return dict(project_id=item[1], region=item[2])
+        return located(dict(instance_id=item))
 
     return events.Source(NAME, 'sessions_above_threshold', module, connect, poll, describe,
-                         item_of=lambda key: key[0], describe_item=lambda item: dict(instance_id=item),
-                         backoff_default=900.0)
+                         item_of=lambda key: key[0], describe_item=describe_item, backoff_default=900.0)
 
 
 async def main(queue, args):

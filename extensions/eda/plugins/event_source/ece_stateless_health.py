@@ -11,6 +11,10 @@ short_description: Emit an event when an ECE stateless resource turns unhealthy,
 description:
   - Polls the deployments in O(deployment_ids) (one request per deployment per poll) and watches their stateless
     resources (Kibana, APM, App Search, Enterprise Search, Integrations Server).
+  - Without O(deployment_ids), each poll searches every deployment the credentials see, as the inventory plugin
+    P(platform_ops.admin.ece_deployments#inventory) does (C(_search), O(page_size) deployments per request, with the
+    same filters O(names), O(name_prefix), O(tags) and O(query)), so one or a few requests watch the whole fleet,
+    deployments created later included.
   - A resource is unhealthy when ECE reports it not healthy while it runs (every instance or some of them) and is
     not in maintenance mode - the rule of the role C(platform_ops.admin.ece_stateless_health). A shut-down or
     stopped resource, or one in maintenance mode, is left alone.
@@ -33,10 +37,28 @@ description:
     environment fallbacks (what the collection's EDA credential types inject).
 options:
   deployment_ids:
-    description: The deployments to watch.
+    description:
+      - The deployments to watch.
+      - Without them, every deployment the search finds (filtered by O(names), O(name_prefix), O(tags), O(query)).
     type: list
     elements: str
-    required: true
+  names:
+    description: Without O(deployment_ids), only deployments with one of these exact names.
+    type: list
+    elements: str
+  name_prefix:
+    description: Without O(deployment_ids), only deployments whose name starts with this text.
+    type: str
+  tags:
+    description: Without O(deployment_ids), only deployments that carry every one of these metadata tags.
+    type: dict
+  query:
+    description: Without O(deployment_ids), only deployments this Elasticsearch query (a C(QueryContainer)) selects.
+    type: dict
+  page_size:
+    description: Deployments asked for per search request.
+    type: int
+    default: 100
   kinds:
     description: The kinds of stateless resources to watch.
     type: list
@@ -118,6 +140,25 @@ EXAMPLES = r'''
             kind: "{{ event.kind }}"
             ref_id: "{{ event.ref_id }}"
             state: restarted
+
+- name: Restart any production Kibana that turns unhealthy
+  hosts: localhost
+  sources:
+    - platform_ops.admin.ece_stateless_health:
+        tags:
+          env: production
+        kinds: [kibana]
+  rules:
+    - name: Restart the unhealthy Kibana
+      condition: event.type == "started"
+      action:
+        run_module:
+          name: platform_ops.admin.ece_stateless_resource
+          module_args:
+            deployment_id: "{{ event.deployment_id }}"
+            kind: kibana
+            ref_id: "{{ event.ref_id }}"
+            state: restarted
 '''
 
 import functools
@@ -140,38 +181,59 @@ def _events():
 KINDS = ['kibana', 'apm', 'appsearch', 'enterprise_search', 'integrations_server']
 NAME = 'platform_ops.admin.ece_stateless_health'
 SOURCE_SPEC = dict(
-    deployment_ids=dict(type='list', elements='str', required=True),
+    deployment_ids=dict(type='list', elements='str'),
     kinds=dict(type='list', elements='str', choices=KINDS, default=KINDS),
 )
+# The filters of a search (the inventory plugin's), when no deployment_ids are given.
+SEARCH_FILTERS = ('names', 'name_prefix', 'tags', 'query')
 
 
 def build(args):
     """The source for ``args`` (the rulebook's arguments); raises ``SourceError`` before any request when they
-    cannot work (unknown or missing options, bad ids, a bad url, no credentials, a missing CA file)."""
+    cannot work (unknown or missing options, bad ids, a bad url, no credentials, a missing CA file, bad filters)."""
     events = _events()
-    from ansible_collections.platform_ops.admin.plugins.module_utils import ece
+    from ansible_collections.platform_ops.admin.plugins.module_utils import _fleet, ece
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
-    module = events.SourceModule(ece.ECE, SOURCE_SPEC, args, logger=logging.getLogger(NAME))
+    spec = dict(SOURCE_SPEC, page_size=dict(type='int', default=_fleet.ECE_DEFAULT_PAGE_SIZE),
+                **{option: _fleet.ece_filter_spec()[option] for option in SEARCH_FILTERS})
+    module = events.SourceModule(ece.ECE, spec, args, logger=logging.getLogger(NAME))
     params = module.params
-    module.require(events.items_problem(params['deployment_ids'], 'deployment_ids', id_problem))
+    searching = params['deployment_ids'] is None
+    if searching:
+        module.require(_fleet.ece_filter_problem(params))
+    else:
+        module.require(events.items_problem(params['deployment_ids'], 'deployment_ids', id_problem))
+        chosen = [option for option in SEARCH_FILTERS if params[option] is not None]
+        if chosen:
+            raise events.SourceError('%s select the deployments to search: leave out deployment_ids to use them (or '
+                                     'give deployment_ids alone).' % ', '.join(chosen))
     module.require(events.items_problem(params['kinds'], 'kinds'))
     ece.ece_client_from_module(module).close()  # validates the connection options; sends nothing
 
     def connect(_stop):
         return ece.ece_client_from_module(module, pool_maxsize=2)
 
-    def read(client, observation, deployment_id):
-        deployment = client.get_deployment(deployment_id, kinds=params['kinds'])
+    def observe(observation, deployment_id, deployment):
         for kind in params['kinds']:
             for resource in ece.resources_of(deployment, kind):
                 summary = ece.summarize(kind, resource)
                 key = (deployment_id, kind, summary['ref_id'])
                 observation.seen[key] = current(summary)
-                if is_unhealthy(summary):
+                if _fleet.is_unhealthy(summary):
                     observation.conditions[key] = detail(summary)
 
+    def read(client, observation, deployment_id):
+        observe(observation, deployment_id, client.get_deployment(deployment_id, kinds=params['kinds']))
+
+    def search(client, observation):
+        for deployment in _fleet.ece_list(client, params):
+            observe(observation, deployment['id'], deployment)
+
     def poll(client, observation):
+        if searching:
+            observation.attempt('search', functools.partial(search, client, observation))
+            return
         for deployment_id in params['deployment_ids']:
             observation.attempt(deployment_id, functools.partial(read, client, observation, deployment_id))
 
@@ -180,11 +242,6 @@ def build(args):
 
     return events.Source(NAME, 'unhealthy', module, connect, poll, describe, item_of=lambda key: key[0],
                          describe_item=lambda item: dict(deployment_id=item), backoff_default=300.0)
-
-
-def is_unhealthy(summary):
-    """The role's rule: not healthy, running (all instances or some), not in maintenance mode."""
-    return not summary['healthy'] and not summary['maintenance_mode'] and summary['state'] in ('started', 'mixed')
 
 
 def current(summary):
