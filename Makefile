@@ -16,6 +16,8 @@ export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
 .PHONY: demo test test-parts venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check docs docs-check bench clean
+# The matrix entries' venv targets name no file: make must not treat them as intermediate files to delete.
+.SECONDARY: $(addprefix matrix-venv-,$(CORES))
 
 demo: install
 	bash tools/demo.sh
@@ -30,8 +32,10 @@ test:
 	@$(MAKE) --no-print-directory -j $(TEST_JOBS) --output-sync=target test-parts
 	@echo 'make test: every part passed.'
 
-# Longest first, so that the two job slots finish together: the main suite and the matrix's whole-suite entry.
-test-parts: install pytest matrix sanity lint changelog-lint galaxy-check docs docs-check
+# make starts the parts in this order as job slots free up: the whole suite first (the longest part; it takes a
+# slot for most of the run), then the matrix's sanity runs (one after the other: see SANITY_CHAIN) and in-process
+# suites, then the short checks.
+test-parts: pytest matrix lint changelog-lint galaxy-check docs-check
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,30 +74,36 @@ $(EDA)/.installed: requirements/eda.txt requirements/eda-constraints.txt require
 	$(call tool_venv,$(EDA),eda)
 
 # The ansible-core matrix: the releases requires_ansible promises (meta/runtime.yml), each with the Python it needs
-# (ENTRY is core:python), newest first, besides MAIN_CORE, the release of .venv (constraints.txt), which the demo,
-# lint and the tools run. An entry whose Python is not on this machine (on PATH or in pyenv's versions directory:
+# (ENTRY is core:python), newest first, and MAIN_CORE, the release of .venv (constraints.txt), which the demo, lint
+# and the tools run. An entry whose Python is not on this machine (on PATH or in pyenv's versions directory:
 # tools/find-python.sh) is skipped with a line that says so.
 MATRIX := 2.21.5:3.13 2.20.10:3.12 2.18.19:3.11 2.17.14:3.11
 MAIN_CORE := $(shell sed -n 's/^ansible-core==//p' requirements/constraints.txt)
+PY_$(MAIN_CORE) := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 $(foreach entry,$(MATRIX),$(eval PY_$(firstword $(subst :, ,$(entry))) := $(lastword $(subst :, ,$(entry)))))
-NEWEST := $(firstword $(subst :, ,$(firstword $(MATRIX))))
+CORES := $(foreach entry,$(MATRIX),$(firstword $(subst :, ,$(entry))))
+$(foreach core,$(CORES),$(eval PYBIN_$(core) := $(shell bash tools/find-python.sh $(PY_$(core)))))
+FOUND := $(foreach core,$(CORES),$(if $(PYBIN_$(core)),$(core)))
+MISSING := $(filter-out $(FOUND),$(CORES))
+ENTRIES := $(FOUND) $(MAIN_CORE)
+# Each entry's venv: .venv for MAIN_CORE, .venv-CORE for the others (tools/matrix-venv.sh keeps it while its
+# requirements stay the same, so a second make test spends no time in pip).
+$(foreach core,$(ENTRIES),$(eval VENV_$(core) := $(CURDIR)/.venv-$(core)))
+VENV_$(MAIN_CORE) := $(CURDIR)/$(VENV)
 
 # The whole suite (unit, module and integration tests against the simulators, playbook runs included) runs once,
-# on the newest release this machine has the Python for (SUITE_CORE, in .venv-CORE, kept while its requirements stay
-# the same: tools/matrix-venv.sh), or else on .venv's. Every other release runs the in-process part (make matrix).
-# pytest spreads it over PYTEST_WORKERS processes: most tests wait (for simulated jobs, plans and subprocesses) far
-# longer than they compute, so the default is three workers per core. Each run keeps its temporary files under
-# .build (runs may overlap).
-SUITE_PYTHON := $(shell bash tools/find-python.sh $(PY_$(NEWEST)))
-SUITE_CORE := $(if $(SUITE_PYTHON),$(NEWEST),$(MAIN_CORE))
-SUITE_VENV := $(if $(SUITE_PYTHON),$(CURDIR)/.venv-$(NEWEST),$(CURDIR)/$(VENV))
+# on the newest release this machine has the Python for (SUITE_CORE), or else on .venv's. Every other entry runs the
+# in-process part (make matrix). pytest spreads it over PYTEST_WORKERS processes: most tests wait (for simulated
+# jobs, plans and subprocesses) far longer than they compute, so the default is three workers per core. Each run
+# keeps its temporary files under .build (runs may overlap).
+SUITE_CORE := $(firstword $(FOUND) $(MAIN_CORE))
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
 PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
 PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
-pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed
-	$(if $(SUITE_PYTHON),bash tools/matrix-venv.sh $(SUITE_VENV) $(SUITE_CORE) $(SUITE_PYTHON) full)
-	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(SUITE_VENV))"
-	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(SUITE_VENV)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-suite
+pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
+	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(VENV_$(SUITE_CORE)))"
+	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(VENV_$(SUITE_CORE))/bin/python $(PYTEST) \
+		--basetemp=$(BUILD)/pytest-suite
 	$(BIN)/python tools/fault_table.py --check
 
 # Rewrite the Reliability page from the fault suite's last run (tests/output/fault-matrix.json).
@@ -104,12 +114,13 @@ fault-table:
 # knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this
 # checkout, ansible-test would otherwise list files through our git, which ignores .build/).
 # SANITY_BIN and SANITY_PYTHON pick the ansible-core and Python that run it (the matrix passes its venv's), and
-# SANITY_DIR the copy's place (one per matrix entry, so entries can run at once). The copy's tests/output, where
-# ansible-test keeps the virtual environment it runs in (--venv), is kept from one run to the next: a second
-# run installs nothing. ansible-test keeps the venvs of its sanity tests in ~/.ansible/test/venv for every run of
-# the user, and two runs that build the same one at once break it: sanity runs one at a time (flock).
+# SANITY_DIR the copy's place (one per matrix entry). The copy's tests/output, where ansible-test keeps the virtual
+# environment it runs in (--venv), is kept from one run to the next: a second run installs nothing. ansible-test
+# keeps the venvs of its sanity tests in ~/.ansible/test/venv for every run of the user, and two runs that build
+# the same one at once break it: sanity runs one at a time (flock, for runs of separate make commands; within make
+# test, SANITY_CHAIN orders them, so none holds a job slot waiting for the lock).
 SANITY_BIN ?= $(BIN)
-SANITY_PYTHON ?= 3.11
+SANITY_PYTHON ?= $(PY_$(MAIN_CORE))
 SANITY_DIR ?= $(BUILD)/sanity-main
 sanity: venv
 	$(SANITY_BIN)/python tools/ansible_test_offline.py
@@ -118,36 +129,33 @@ sanity: venv
 	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && flock $(HOME)/.ansible/platform-ops-sanity.lock \
 		$(SANITY_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
 
-# Each other release runs the in-process part of the suite (tests that run ansible-playbook skip there) and sanity,
-# in its own venv; SUITE_CORE runs sanity only (make pytest ran its suite). Fault records go to .build, so the
-# Reliability page stays the whole suite's.
-matrix: matrix-$(MAIN_CORE) $(foreach entry,$(MATRIX),matrix-$(firstword $(subst :, ,$(entry))))
+# Every entry runs sanity in its own venv, and every entry but SUITE_CORE the in-process part of the suite (tests
+# that run ansible-playbook skip there). Fault records go to .build, so the Reliability page stays the whole
+# suite's.
+matrix: $(addprefix sanity-,$(ENTRIES)) $(addprefix fast-,$(filter-out $(SUITE_CORE),$(ENTRIES))) \
+	$(addprefix skipped-,$(MISSING))
 
-matrix-$(MAIN_CORE): install
-	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),@echo "matrix: ansible-core $(MAIN_CORE) ran the whole suite (make pytest)",\
-		@echo "matrix: ansible-core $(MAIN_CORE) on Python 3.11 ($(BIN)), in-process suite")
-	$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$(MAIN_CORE) $(PYTEST_ENV) \
-		PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$(MAIN_CORE).json $(BIN)/python $(PYTEST) \
-		--basetemp=$(BUILD)/pytest-$(MAIN_CORE))
+matrix-venv-$(MAIN_CORE): venv
+	@:
+matrix-venv-%:
+	bash tools/matrix-venv.sh $(VENV_$*) $* $(PYBIN_$*) $(if $(filter $*,$(SUITE_CORE)),full,fast)
 
-# SUITE_CORE's venv is made by make pytest: its sanity waits for it.
-$(if $(filter $(MAIN_CORE),$(SUITE_CORE)),,matrix-$(SUITE_CORE): pytest)
+fast-%: install $(AWX_COLLECTIONS)/.installed matrix-venv-%
+	@echo "matrix: ansible-core $* on Python $(PY_$*) ($(VENV_$*)), in-process suite"
+	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
+		$(VENV_$*)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*
 
-matrix-%: install $(AWX_COLLECTIONS)/.installed
-	@python=$$(bash tools/find-python.sh $(PY_$*)) || { \
-		echo "matrix: ansible-core $* skipped: it needs Python $(PY_$*), which is neither on PATH nor in pyenv's versions directory."; \
-		exit 0; }; \
-	set -e; \
-	if [ "$*" = "$(SUITE_CORE)" ]; then \
-		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), sanity (make pytest ran the whole suite)"; \
-	else \
-		bash tools/matrix-venv.sh $(CURDIR)/.venv-$* $* "$$python" fast; \
-		echo "matrix: ansible-core $* on Python $(PY_$*) ($$python), in-process suite"; \
-		PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
-			$(CURDIR)/.venv-$*/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*; \
-	fi; \
-	$(MAKE) --no-print-directory sanity SANITY_BIN=$(CURDIR)/.venv-$*/bin SANITY_PYTHON=$(PY_$*) \
-		SANITY_DIR=$(BUILD)/sanity-$*
+sanity-%: matrix-venv-%
+	@echo "matrix: ansible-core $* on Python $(PY_$*), sanity"
+	$(MAKE) --no-print-directory sanity SANITY_BIN=$(VENV_$*)/bin SANITY_PYTHON=$(PY_$*) SANITY_DIR=$(BUILD)/sanity-$*
+
+skipped-%:
+	@echo "matrix: ansible-core $* skipped: it needs Python $(PY_$*), which is neither on PATH nor in pyenv's versions directory."
+
+# SANITY_CHAIN: each entry's sanity after the one before it (an order, not a dependency: make sanity-X alone runs
+# only X's).
+$(foreach pair,$(filter-out :%,$(join $(wordlist 2,99,$(ENTRIES)),$(addprefix :,$(ENTRIES)))),\
+	$(eval sanity-$(firstword $(subst :, ,$(pair))): | sanity-$(lastword $(subst :, ,$(pair)))))
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: dcs_instances
 short_description: One host per Huawei Cloud DCS (Redis) instance, over several projects and regions
-version_added: 1.1.0
+version_added: 2.0.0
 author:
   - platform_ops.admin maintainers (!UNKNOWN)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: ece_deployments
 short_description: One host per Elastic Cloud Enterprise deployment, grouped by the health of its stateless resources
-version_added: 1.1.0
+version_added: 2.0.0
 author:
   - platform_ops.admin maintainers (!UNKNOWN)
 description:

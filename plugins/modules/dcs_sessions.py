@@ -142,7 +142,7 @@ killed:
       with C(killed | length).
     - Without filters, the sessions the scan found, which the kill-all killed. A kill-all also ends sessions that
       connected after the scan; those are not listed.
-    - Before 1.1.0, a run without filters returned the number of sessions here instead of a list.
+    - Before 2.0.0, a run without filters returned the number of sessions here instead of a list.
   returned: always
   type: list
   elements: str

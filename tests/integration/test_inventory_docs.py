@@ -24,7 +24,7 @@ def test_ansible_doc_renders_both_inventory_plugins(ansible):
     docs = json.loads(completed.stdout)
     for name, own in PLUGINS.items():
         doc = docs[name]['doc']
-        assert doc['short_description'] and doc['version_added'] == '1.1.0' and docs[name]['examples'].strip()
+        assert doc['short_description'] and doc['version_added'] == '2.0.0' and docs[name]['examples'].strip()
         options = doc['options']
         for option in own + ('compose', 'keyed_groups', 'strict', 'cache', 'cache_plugin', 'validate_certs', 'ca_path',
                              'timeout', 'retries', 'hostnames', 'page_size'):
