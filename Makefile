@@ -32,9 +32,9 @@ test:
 	@$(MAKE) --no-print-directory -j $(TEST_JOBS) --output-sync=target test-parts
 	@echo 'make test: every part passed.'
 
-# make starts the parts in this order as job slots free up: the whole suite first (the longest part; it takes a
-# slot for most of the run), then the matrix's sanity runs (one after the other: see SANITY_CHAIN) and in-process
-# suites, then the short checks.
+# make starts the parts in this order as job slots free up: the whole suite first (the longest part: nothing else
+# starts before what it needs is built, see FIRST), then the matrix's sanity runs and in-process suites, then the
+# short checks.
 test-parts: pytest matrix lint changelog-lint galaxy-check docs-check
 
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
@@ -106,6 +106,15 @@ pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SU
 		--basetemp=$(BUILD)/pytest-suite
 	$(BIN)/python tools/fault_table.py --check
 
+# FIRST: within make test, the other parts wait for what the whole suite needs, so that the suite starts as soon as
+# it can (when two other parts got both job slots first, it started minutes late); alone, a part waits for nothing
+# it does not need.
+ifeq ($(MAKECMDGOALS),test-parts)
+FIRST := install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
+endif
+$(foreach part,lint changelog-lint galaxy-check docs $(addprefix matrix-venv-,$(filter-out $(SUITE_CORE),$(FOUND))),\
+	$(eval $(part): | $(FIRST)))
+
 # Rewrite the Reliability page from the fault suite's last run (tests/output/fault-matrix.json).
 fault-table:
 	$(BIN)/python tools/fault_table.py
@@ -114,19 +123,18 @@ fault-table:
 # knows about (tracked, or new and not ignored) there, as a git repository of its own (inside this
 # checkout, ansible-test would otherwise list files through our git, which ignores .build/).
 # SANITY_BIN and SANITY_PYTHON pick the ansible-core and Python that run it (the matrix passes its venv's), and
-# SANITY_DIR the copy's place (one per matrix entry). The copy's tests/output, where ansible-test keeps the virtual
-# environment it runs in (--venv), is kept from one run to the next: a second run installs nothing. ansible-test
-# keeps the venvs of its sanity tests in ~/.ansible/test/venv for every run of the user, and two runs that build
-# the same one at once break it: sanity runs one at a time (flock, for runs of separate make commands; within make
-# test, SANITY_CHAIN orders them, so none holds a job slot waiting for the lock).
+# SANITY_DIR the copy's place (one per matrix entry). ansible-test keeps the venv it runs in (--venv) in the copy's
+# tests/output, and those of its sanity tests under ~/.ansible/test, where two runs building the same one at once
+# break it: each copy runs with a home of its own (SANITY_DIR/home, with the user's pip settings and download cache:
+# tools/sanity_home.py), so entries run side by side, and both are kept: a second run installs nothing.
 SANITY_BIN ?= $(BIN)
 SANITY_PYTHON ?= $(PY_$(MAIN_CORE))
 SANITY_DIR ?= $(BUILD)/sanity-main
 sanity: venv
-	$(SANITY_BIN)/python tools/ansible_test_offline.py
 	bash tools/sanity-copy.sh $(SANITY_DIR)/ansible_collections/platform_ops/admin
-	mkdir -p $(HOME)/.ansible
-	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && flock $(HOME)/.ansible/platform-ops-sanity.lock \
+	$(BIN)/python tools/sanity_home.py $(SANITY_DIR)/home
+	HOME=$(SANITY_DIR)/home $(SANITY_BIN)/python tools/ansible_test_offline.py
+	cd $(SANITY_DIR)/ansible_collections/platform_ops/admin && HOME=$(SANITY_DIR)/home \
 		$(SANITY_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
 
 # Every entry runs sanity in its own venv, and every entry but SUITE_CORE the in-process part of the suite (tests
@@ -140,22 +148,17 @@ matrix-venv-$(MAIN_CORE): venv
 matrix-venv-%:
 	bash tools/matrix-venv.sh $(VENV_$*) $* $(PYBIN_$*) $(if $(filter $*,$(SUITE_CORE)),full,fast)
 
-fast-%: install $(AWX_COLLECTIONS)/.installed matrix-venv-%
+fast-%: install $(AWX_COLLECTIONS)/.installed matrix-venv-% | $(FIRST)
 	@echo "matrix: ansible-core $* on Python $(PY_$*) ($(VENV_$*)), in-process suite"
 	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
 		$(VENV_$*)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*
 
-sanity-%: matrix-venv-%
+sanity-%: matrix-venv-% | $(FIRST)
 	@echo "matrix: ansible-core $* on Python $(PY_$*), sanity"
 	$(MAKE) --no-print-directory sanity SANITY_BIN=$(VENV_$*)/bin SANITY_PYTHON=$(PY_$*) SANITY_DIR=$(BUILD)/sanity-$*
 
 skipped-%:
 	@echo "matrix: ansible-core $* skipped: it needs Python $(PY_$*), which is neither on PATH nor in pyenv's versions directory."
-
-# SANITY_CHAIN: each entry's sanity after the one before it (an order, not a dependency: make sanity-X alone runs
-# only X's).
-$(foreach pair,$(filter-out :%,$(join $(wordlist 2,99,$(ENTRIES)),$(addprefix :,$(ENTRIES)))),\
-	$(eval sanity-$(firstword $(subst :, ,$(pair))): | sanity-$(lastword $(subst :, ,$(pair)))))
 
 lint: install $(AWX_COLLECTIONS)/.installed
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(AWX_COLLECTIONS) \

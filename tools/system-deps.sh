@@ -5,7 +5,7 @@
 # What `make test` needs from the system besides make, checked before anything else runs:
 #
 #   PYTHON (python3.11)  the project's virtual environments (with its venv module: Debian's python3-venv)
-#   git, tar, flock      the sanity copies of the collection, one ansible-test sanity at a time (make sanity)
+#   git, tar             the sanity copies of the collection (make sanity)
 #   chromium             make docs-check opens the built documentation site in it (Debian's chromium)
 #   java 17 or later     ansible-rulebook's rule engine, for the end-to-end rulebook test (openjdk-17-jdk-headless)
 #
@@ -40,7 +40,6 @@ check() {
     fi
     command -v git >/dev/null 2>&1 || missing+=("git|git, for the sanity copy of the collection|git")
     command -v tar >/dev/null 2>&1 || missing+=("tar|tar, for the sanity copy of the collection|tar")
-    command -v flock >/dev/null 2>&1 || missing+=("flock|flock, which runs one ansible-test sanity at a time|util-linux")
     command -v chromium >/dev/null 2>&1 ||
         missing+=("chromium|Chromium, which make docs-check opens the documentation site in|chromium")
     local major

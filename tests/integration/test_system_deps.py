@@ -37,10 +37,10 @@ def _java(version):
 
 @pytest.fixture
 def system(tmp_path):
-    """A folder to put stand-in commands in (it is the whole PATH, with git, tar, flock and head), and a runner."""
+    """A folder to put stand-in commands in (it is the whole PATH, with git, tar and head), and a runner."""
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
-    for tool in ('git', 'tar', 'head', 'flock'):
+    for tool in ('git', 'tar', 'head'):
         os.symlink(shutil.which(tool), bin_dir / tool)
 
     def run(uid=0):
