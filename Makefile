@@ -109,8 +109,11 @@ pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SU
 # FIRST: within make test, the other parts wait for what the whole suite needs, so that the suite starts as soon as
 # it can (when two other parts got both job slots first, it started minutes late); alone, a part waits for nothing
 # it does not need.
+# The same for each entry's in-process suite, after its sanity: sanity runs on one core for a minute or two, the
+# in-process suites spread over both, so those fill the end of the run rather than a lone sanity.
 ifeq ($(MAKECMDGOALS),test-parts)
 FIRST := install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
+$(foreach core,$(filter-out $(SUITE_CORE),$(ENTRIES)),$(eval fast-$(core): | sanity-$(core)))
 endif
 $(foreach part,lint changelog-lint galaxy-check docs $(addprefix matrix-venv-,$(filter-out $(SUITE_CORE),$(FOUND))),\
 	$(eval $(part): | $(FIRST)))
