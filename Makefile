@@ -23,10 +23,11 @@ demo: install
 	bash tools/demo.sh
 
 # make test checks the system tools it needs first (tools/system-deps.sh: installs them when this user may, or stops
-# in seconds naming each one), then runs its parts TEST_JOBS at a time: most of the suite waits on simulators and
-# subprocesses rather than computing, so two parts at once keep both cores of a small machine busy. Each part's
-# output is printed whole when it ends (--output-sync).
-TEST_JOBS ?= 2
+# in seconds naming each one), then runs its parts TEST_JOBS at a time: sanity computes on one core, while the
+# in-process suites mostly wait on simulated jobs (about 0.7 of a core each), so three parts at once keep both
+# cores of a small machine busy (two left a third of them idle). Each part's output is printed whole when it ends
+# (--output-sync).
+TEST_JOBS ?= 3
 test:
 	@bash tools/system-deps.sh
 	@$(MAKE) --no-print-directory -j $(TEST_JOBS) --output-sync=target test-parts
