@@ -14,7 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
 
 DEFAULT_PARALLEL = 8
 MAX_PARALLEL = 64
@@ -31,6 +31,22 @@ def fail_percentage_problem(value, option='max_fail_percentage'):
     """The problem with a ``max_fail_percentage`` option, or ``None``: from 0 to 100."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         return '%s must be between 0 and 100, got %s.' % (option, value)
+    return None
+
+
+def ids_problem(values, option, noun):
+    """The problem with a list of ids worked on in one task (``instance_ids``, ``deployment_ids``), or ``None``: at
+    least one, each usable in a URL path (``id_problem``), none twice. ``noun`` names one item (``instance``)."""
+    if not values:
+        return '%s must list at least one %s.' % (option, noun)
+    seen = set()
+    for value in values:
+        problem = id_problem(value, option)
+        if problem:
+            return problem
+        if value.strip() in seen:
+            return '%s %s is listed twice; list each %s once.' % (noun.capitalize(), value.strip(), noun)
+        seen.add(value.strip())
     return None
 
 

@@ -30,6 +30,7 @@ from ansible_collections.platform_ops.admin.plugins.module_utils._module import 
 from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import (
     DEFAULT_PARALLEL,
     fail_percentage_problem,
+    ids_problem,
     parallel_problem,
 )
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, control_problem, id_problem
@@ -591,15 +592,8 @@ MANY_INSTANCES_EXCLUSIVE = [('instance_id', 'instance_ids', 'instances')]
 
 def entry_place(entry):
     """The connection options an entry of ``instances`` changes, as a sorted tuple of ``(option, value)`` (empty: the
-    task's own). A region without an endpoint takes the region's endpoint, not the task's."""
-    place = {}
-    if entry.get('project_id'):
-        place['project_id'] = entry['project_id'].strip()
-    if entry.get('region'):
-        place.update(region=entry['region'].strip(), endpoint=None)
-    if entry.get('endpoint'):
-        place['endpoint'] = entry['endpoint'].strip()
-    return tuple(sorted(place.items()))
+    task's own): what it gives goes over the task's, as an entry of ``projects`` does in the inventory plugin."""
+    return tuple(sorted((key, entry[key].strip()) for key in INSTANCE_KEYS[1:] if entry.get(key)))
 
 
 def targets_problem(params):
@@ -608,14 +602,8 @@ def targets_problem(params):
     if problem:
         return problem
     if params['instance_ids'] is not None:
-        ids = params['instance_ids']
-        if not ids:
-            return 'instance_ids must list at least one instance.'
-        for value in ids:
-            problem = id_problem(value, 'instance_ids')
-            if problem:
-                return problem
-    elif params['instances'] is not None:
+        return ids_problem(params['instance_ids'], 'instance_ids', 'instance')
+    if params['instances'] is not None:
         if not params['instances']:
             return 'instances must list at least one instance ({id} with project_id, region or endpoint).'
         for entry in params['instances']:
@@ -631,14 +619,7 @@ def targets_problem(params):
             if region and not REGION_PATTERN.match(region):
                 return 'The region of instance %s must be a region name such as ap-southeast-1; got %r.' % (
                     entry['id'].strip(), entry['region'])
-        ids = [entry['id'] for entry in params['instances']]
-    else:
-        return None
-    seen = set()
-    for value in ids:
-        if value.strip() in seen:
-            return 'Instance %s is listed twice; list each instance once.' % value.strip()
-        seen.add(value.strip())
+        return ids_problem([entry['id'] for entry in params['instances']], 'instances.id', 'instance')
     return None
 
 

@@ -51,7 +51,7 @@ options:
         description: Its project, when not the task's O(project_id).
         type: str
       region:
-        description: Its region, when not the task's O(region) (its endpoint is then the region's, not O(endpoint)).
+        description: Its region, when not the task's O(region) (what an entry gives goes over the task's options).
         type: str
       endpoint:
         description: The DCS endpoint of its region, when not the task's O(endpoint) (or the region's default).
@@ -135,7 +135,7 @@ EXAMPLES = r'''
     region: ap-southeast-1
     instances:
       - id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
-      - id: 5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f
+      - id: 7e8f9a0b-2c3d-4e5f-8a9b-0c1d2e3f4a5b
         project_id: 5d8b7e3f2a6c4e9d8f1a0b2c3d4e5f60
         region: cn-north-4
     parallel: 16
@@ -269,10 +269,11 @@ def input_problem(params):
     return problem or targets_problem(params) or filter_problem(params)
 
 
-def read(module, client, instance_id, node_id=None):
-    """The sessions of one instance: ``{nodes, total, sessions}`` (the sessions the filters select)."""
+def read(module, client, instance_id, one_node=None):
+    """The sessions of one instance (of ``one_node`` only, when given): ``{nodes, total, sessions}`` (the sessions
+    the filters select)."""
     params = module.params
-    node_ids = client.session_nodes(instance_id, node_id)
+    node_ids = client.session_nodes(instance_id, one_node)
     by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'], clean_cache=params['clean_cache'])
     sessions = [session for node_id in node_ids for session in by_node[node_id]]
     filters = filters_from_params(params)
