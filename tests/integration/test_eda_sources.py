@@ -172,7 +172,9 @@ def test_ece_event_within_two_poll_intervals_with_jitter_then_cancel_stops_polli
 
 
 def test_cancelled_in_the_middle_of_a_poll_the_source_stops_at_once_and_closes_its_client_after(ece):
-    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, DEPLOYMENT], interval=0.1))
+    # parallel 1: the items one after the other (with more, the reads already under way finish, and no more start).
+    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, DEPLOYMENT], interval=0.1,
+                                                 parallel=1))
     closed = record_closes(source)
     ece.sim.add_fault(path='/api/v1/deployments/', delay=1.0, count=1)  # the first read is slow
 
