@@ -611,8 +611,8 @@ def targets_problem(params):
                 problem = control_problem(entry.get(key), 'instances.%s' % key)
                 if problem:
                     return problem
-            problem = id_problem(entry['id'], 'instances.id') or id_problem(entry.get('project_id'),
-                                                                         'project_id of instance %s' % entry['id'])
+            problem = id_problem(entry['id'], 'instances.id') or \
+                id_problem(entry.get('project_id'), 'project_id of instance %s' % entry['id'])
             if problem:
                 return problem
             region = (entry.get('region') or '').strip()

@@ -42,7 +42,7 @@ options:
       - DCS instances cleaned up in one task, each with its own project, region or endpoint where they differ from
         the task's (the variables C(dcs_project_id), C(dcs_region) and C(dcs_endpoint) of the hosts of the
         P(platform_ops.admin.dcs_instances#inventory) inventory); needs O(all_nodes=true).
-      - What an entry gives goes over the task's options, as in the inventory plugin's C(projects): an entry's
+      - What an entry gives goes over the task's options, as in the inventory plugin's C(projects) - an entry's
         O(instances[].region) selects its default endpoint only when the task has no O(endpoint) (give
         O(instances[].endpoint) too otherwise). With an IAM user, the task asks IAM for one token per project and
         region.

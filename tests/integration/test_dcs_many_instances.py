@@ -160,8 +160,8 @@ def test_bad_many_instance_options_fail_before_any_request(ansible, dcs):
         (dict(instance_ids=[]), 'instance_ids must list at least one instance.'),
         (dict(instance_ids=['..']), "instance_ids must be an id, not '..' (a dot segment would address another "
                                     "resource)."),
-        (dict(all_nodes=False, node_id='n1'), 'node_id names a node of one instance: give it with instance_id, or '
-                                             'all_nodes=true for many instances.'),
+        (dict(all_nodes=False, node_id='n1'),
+         'node_id names a node of one instance: give it with instance_id, or all_nodes=true for many instances.'),
         (dict(instance_ids=None, instances=[dict(id=ids[0], region='Nowhere 1')]),
          "The region of instance %s must be a region name such as ap-southeast-1; got 'Nowhere 1'." % ids[0]),
         (dict(instance_ids=None, instances=[dict(id=ids[0], endpoint='ftp://dcs.example.com')]),

@@ -417,8 +417,9 @@ def test_dcs_a_parallel_poll_gives_the_events_of_a_serial_poll_sooner(dcs):
     ids = dcs.sim.add_fleet(PROJECT_ID, 24, kind='single', sessions=12, idle=lambda index: 7200 if index % 3 else 10)
     for number, instance_id in enumerate(ids):
         if number % 3:
-            dcs.sim.instances[instance_id]['sessions'] = {node: dict(list(sessions.items())[:4]) for node, sessions
-                                                         in dcs.sim.instances[instance_id]['sessions'].items()}
+            nodes = dcs.sim.instances[instance_id]['sessions']
+            dcs.sim.instances[instance_id]['sessions'] = {node: dict(list(sessions.items())[:4])
+                                                          for node, sessions in nodes.items()}
     dcs.sim.add_fault(path='/instances/%s/logical-nodes' % ids[5], status=403, count=-1,
                       body={'error_code': 'DCS.4001', 'error_msg': 'No permission.'})
     runs = {}
