@@ -180,7 +180,7 @@ instances:
     - The result of each instance, in the order given (one entry with O(instance_id)).
     - With O(instance_ids) or O(instances), RV(sessions), RV(nodes) and RV(total) are those of every instance
       together, each session with its C(instance_id).
-  returned: always
+  returned: success, and when the task fails with O(instance_ids) or O(instances)
   type: list
   elements: dict
   version_added: 2.0.0
