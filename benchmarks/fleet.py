@@ -1,16 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: platform_ops.admin contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark: idle-session clean-up on a fleet of DCS instances, the role's loop on localhost against the fleet
-playbook over the inventory plugin's hosts.
+"""Benchmark: idle-session clean-up on a fleet of DCS instances: the serial loop, one task over every instance with a
+pool of workers, and the fleet playbook over the inventory plugin's hosts.
 
 The DCS simulator (127.0.0.1, TLS) holds ``--instances`` instances (400 by default), each a master/standby pair whose
 master has 20 sessions, every other one idle for two hours. Each way of running kills the same 10 idle sessions per
 instance, from the same seed:
 
-* ``loop``: ``platform_ops.admin.dcs_session_cleanup`` on ``localhost`` with every instance id in
-  ``dcs_session_cleanup_instances`` (what the collection offered before the inventory plugins): one task, one module
-  run per instance, one after the other;
+* ``loop``: one ``platform_ops.admin.dcs_sessions`` task looping over the instance ids, one module run per instance,
+  one after the other, then the per-instance report (what the role ``dcs_session_cleanup`` did before 2.0.0);
+* ``task-1``, ``task-8``, ``task-32``: the role ``platform_ops.admin.dcs_session_cleanup`` on ``localhost`` with every
+  instance id: one ``dcs_sessions`` task over all of them with ``parallel`` 1, 8 and 32; each is run a second time,
+  which must kill nothing and report no change;
 * ``forks-1``, ``forks-10``, ``forks-25``: ``platform_ops.admin.dcs_fleet_session_cleanup`` on the hosts of the
   ``platform_ops.admin.dcs_instances`` inventory with ``-f`` 1, 10 and 25;
 * ``slices-4``: the same playbook as AWX job slicing runs it: the inventory exported once, 4 ``ansible-playbook``
@@ -20,7 +22,8 @@ instance, from the same seed:
 
 It reports each run's wall time, the CPU time of the Ansible processes (user and system) and of the simulator, the
 requests the simulator saw and the ratio to ``loop``, and checks that every run killed every idle session and nothing
-else. A measurement, not a test: it asserts nothing about speed.
+else, the same sessions as every other way, with the same number of requests. A measurement, not a test: it asserts
+nothing about speed.
 
     .venv/bin/python benchmarks/fleet.py [--instances N] [--json FILE] [way ...]
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -49,7 +53,7 @@ PROJECT = '4b1e2c0d9f8a4e7b8c6d5e4f3a2b1c0d'
 SESSIONS = 20
 SLICES = 4
 SLICE_FORKS = 6
-WAYS = ('loop', 'forks-1', 'forks-10', 'forks-25', 'slices-4')
+WAYS = ('loop', 'task-1', 'task-8', 'task-32', 'forks-1', 'forks-10', 'forks-25', 'slices-4')
 
 
 def idle(index):
@@ -74,14 +78,55 @@ def write(path, data):
     return path
 
 
+DEFAULTS = 'group/platform_ops.admin.huawei_dcs'
+
+
 def loop_play(workdir, url, ca_file, ids):
+    """The serial loop: one module run per instance, one after the other, and the report per instance."""
     return write(os.path.join(workdir, 'loop.yml'), [{
-        'name': 'Clean up every instance from localhost', 'hosts': 'localhost', 'gather_facts': False,
-        'module_defaults': {'group/platform_ops.admin.huawei_dcs': {
-            'project_id': PROJECT, 'endpoint': url, 'access_key': DEMO_ACCESS_KEY, 'secret_key': DEMO_SECRET_KEY,
-            'ca_path': ca_file}},
-        'roles': [{'role': 'platform_ops.admin.dcs_session_cleanup', 'dcs_session_cleanup_instances': ids}],
+        'name': 'Clean up every instance from localhost, one after the other', 'hosts': 'localhost',
+        'gather_facts': False,
+        'module_defaults': {DEFAULTS: {'project_id': PROJECT, 'endpoint': url, 'ca_path': ca_file}},
+        'tasks': [
+            {'name': 'Kill the idle sessions of each instance',
+             'platform_ops.admin.dcs_sessions': {'instance_id': '{{ item }}', 'all_nodes': True,
+                                                 'idle_longer_than': 3600},
+             'loop': ids, 'register': 'cleanup'},
+            {'name': 'Count the sessions killed per instance',
+             'ansible.builtin.set_fact': {'report': "{{ report | default({}) | combine({item.item: {'killed': "
+                                                    "item.killed | length, 'scanned': item.sessions | length}}) }}"},
+             'loop': '{{ cleanup.results }}', 'loop_control': {'label': '{{ item.item }}'}},
+            {'name': 'Report the clean-up',
+             'ansible.builtin.debug': {'msg': '{{ item.key }}: {{ item.value.killed }} of {{ item.value.scanned }} '
+                                              'sessions killed'},
+             'loop': '{{ report | dict2items }}', 'loop_control': {'label': '{{ item.key }}'}},
+        ],
     }])
+
+
+def task_play(workdir, url, ca_file, ids, parallel):
+    """The role on localhost: one ``dcs_sessions`` task over every instance, ``parallel`` at a time."""
+    return write(os.path.join(workdir, 'task-%d.yml' % parallel), [{
+        'name': 'Clean up every instance from localhost in one task', 'hosts': 'localhost', 'gather_facts': False,
+        'module_defaults': {DEFAULTS: {'project_id': PROJECT, 'endpoint': url, 'ca_path': ca_file}},
+        'roles': [{'role': 'platform_ops.admin.dcs_session_cleanup', 'dcs_session_cleanup_instances': ids,
+                   'dcs_session_cleanup_parallel': parallel}],
+    }])
+
+
+def killed_sessions(sim):
+    """Every (instance, address) the simulator was asked to kill."""
+    return sorted((entry['path'].split('/instances/', 1)[1].split('/', 1)[0], address)
+                  for entry in sim.logged(method='POST', path='/kill$') for address in entry['json']['client_addrs'])
+
+
+def ratios(runs, base, key):
+    """Each run's speed-up over the run ``base`` (when it ran), as ``runs[way][key]``, printed on one line."""
+    seconds = runs.get(base, {}).get('seconds')
+    if seconds:
+        for row in runs.values():
+            row[key] = round(seconds / row['seconds'], 2)
+        print('%s / way: %s' % (base, ', '.join('%s %.2fx' % (way, row[key]) for way, row in runs.items())))
 
 
 def run(commands, env, workdir):
@@ -100,8 +145,9 @@ def run(commands, env, workdir):
         if process.returncode != 0:
             failures = [line for line in output.splitlines() if line.startswith(('fatal:', 'failed:', '[ERROR]'))]
             raise RuntimeError('%s failed:\n%s' % (' '.join(process.args), '\n'.join(failures[:20]) or output[-4000:]))
+    changed = sum(int(match) for output in outputs for match in re.findall(r'\schanged=(\d+)', output))
     return (elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            (own_after.ru_utime - own.ru_utime) + (own_after.ru_stime - own.ru_stime))
+            (own_after.ru_utime - own.ru_utime) + (own_after.ru_stime - own.ru_stime), changed)
 
 
 def main():
@@ -130,12 +176,16 @@ def main():
             config = write(os.path.join(workdir, 'bench.dcs_instances.yml'), {
                 'plugin': 'platform_ops.admin.dcs_instances', 'project_id': PROJECT, 'endpoint': server.url,
                 'region': 'ap-southeast-1'})
+            reference = {}
             for way in args.ways:
                 ids = seed(sim, args.instances)
                 expected = idle_left(sim)
                 fleet = playbook + ['-i', config, 'platform_ops.admin.dcs_fleet_session_cleanup']
+                local = playbook + ['-i', 'localhost,', '-c', 'local']
                 if way == 'loop':
-                    commands = [playbook + ['-i', 'localhost,', '-c', 'local', loop_play(workdir, server.url, tls_ca, ids)]]
+                    commands = [local + [loop_play(workdir, server.url, tls_ca, ids)]]
+                elif way.startswith('task-'):
+                    commands = [local + [task_play(workdir, server.url, tls_ca, ids, int(way.split('-')[1]))]]
                 elif way.startswith('forks-'):
                     commands = [fleet + ['-f', way.split('-')[1]]]
                 else:
@@ -147,24 +197,36 @@ def main():
                     sim.clear_log()  # the sync happened before the job
                     commands = [playbook + ['-i', script, '-f', str(SLICE_FORKS), 'platform_ops.admin.dcs_fleet_session_cleanup']
                                 for script in scripts]
-                elapsed, cpu, simulator_cpu = run(commands, env, workdir)
+                elapsed, cpu, simulator_cpu, _changed = run(commands, env, workdir)
                 left = idle_left(sim)
                 if left:
                     raise AssertionError('%s left %d of %d idle sessions' % (way, left, expected))
-                killed = sum(len(entry['json']['client_addrs']) for entry in sim.logged(method='POST', path='/kill$'))
-                if killed != expected:
-                    raise AssertionError('%s killed %d sessions, %d were idle' % (way, killed, expected))
-                report['runs'][way] = dict(seconds=round(elapsed, 1), cpu_seconds=round(cpu, 1),
-                                           simulator_cpu_seconds=round(simulator_cpu, 1), requests=len(sim.logged()),
-                                           killed=killed)
+                killed = killed_sessions(sim)
+                if len(killed) != expected:
+                    raise AssertionError('%s killed %d sessions, %d were idle' % (way, len(killed), expected))
+                if reference.setdefault('killed', killed) != killed:
+                    raise AssertionError('%s killed other sessions than %s' % (way, reference['way']))
+                # The requests to the instances (the inventory's listing of them aside).
+                requests = len([entry for entry in sim.logged() if not entry['path'].endswith('/instances')])
+                if reference.setdefault('requests', requests) != requests:
+                    raise AssertionError('%s sent %d requests, %s %d' % (way, requests, reference['way'],
+                                                                         reference['requests']))
+                reference.setdefault('way', way)
+                row = report['runs'][way] = dict(seconds=round(elapsed, 1), cpu_seconds=round(cpu, 1),
+                                                 simulator_cpu_seconds=round(simulator_cpu, 1), requests=requests,
+                                                 killed=len(killed))
                 print('%-9s %7.1f s  %7.1f CPU-s (simulator %5.1f)  %6d requests  %5d sessions killed' % (
-                    way, elapsed, cpu, simulator_cpu, len(sim.logged()), killed), flush=True)
-        loop = report['runs'].get('loop', {}).get('seconds')
-        if loop:
-            for way, row in report['runs'].items():
-                row['loop_over_this'] = round(loop / row['seconds'], 2)
-            print('loop / way: %s' % ', '.join('%s %.2fx' % (way, row['loop_over_this'])
-                                               for way, row in report['runs'].items()))
+                    way, elapsed, cpu, simulator_cpu, requests, len(killed)), flush=True)
+                if way.startswith('task-'):
+                    # Idempotence: the same task again kills nothing and changes nothing.
+                    sim.clear_log()
+                    again, _cpu, _sim_cpu, changed = run(commands, env, workdir)
+                    if killed_sessions(sim) or changed:
+                        raise AssertionError('%s: the second run killed %d sessions, changed=%d' % (
+                            way, len(killed_sessions(sim)), changed))
+                    row['second_run_seconds'] = round(again, 1)
+                    print('%-9s %7.1f s  second run: nothing killed, changed=0' % (way, again), flush=True)
+        ratios(report['runs'], 'loop', 'loop_over_this')
         if args.json:
             write(args.json, report)
     finally:

@@ -35,6 +35,7 @@ import sys
 import threading
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._options import OptionsError, OptionsModule
+from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import run_bounded
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
 
 MAX_INTERVAL = 86400.0
@@ -139,6 +140,25 @@ class Observation:
             read()
         except ApiError as error:
             self.failed[item] = str(error)
+
+    def attempt_each(self, items, read, parallel):
+        """``read(item, part)`` for each item as ``attempt`` does, up to ``parallel`` at a time (``run_bounded``):
+        each writes what it sees into a ``part`` of its own, and the parts are taken in the order of ``items``, so
+        the events of a poll are those of a poll that read the items one after the other, in the same order."""
+        items = list(items)
+        parts = [Observation(self.stop) for _item in items]
+
+        def one(index):
+            parts[index].attempt(items[index], lambda: read(items[index], parts[index]))
+
+        run_bounded(range(len(items)), one, parallel, stop=self.stop, catch=(), name='poll')
+        if self.stop.is_set():
+            raise SourceStopped('stopped')
+        for part in parts:
+            self.attempted.extend(part.attempted)
+            self.seen.update(part.seen)
+            self.conditions.update(part.conditions)
+            self.failed.update(part.failed)
 
 
 class Edges:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import threading
 
 from ansible_collections.platform_ops.admin.plugins.module_utils import ece, huawei_dcs
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError
@@ -189,21 +190,27 @@ class DCSFleet:
     first use (an IAM token per project); ``close()`` closes every client. ``sleep`` is handed to the clients (their
     job waits)."""
 
-    def __init__(self, modules, sleep=None):
+    def __init__(self, modules, sleep=None, pool_maxsize=10):
         self.modules = modules
         for module in modules:
             module.require(dcs_filter_problem(module.params))
             huawei_dcs.dcs_http_from_module(module)[0].close()
         self.projects = [dcs_project(module.params) for module in modules]
         self.sleep = sleep
+        self.pool_maxsize = pool_maxsize
         self.clients = [None] * len(modules)
+        self._lock = threading.Lock()
 
     def connect(self, index):
-        """The ``DCSClient`` of project ``index``."""
-        if self.clients[index] is None:
-            options = {} if self.sleep is None else dict(sleep=self.sleep)
-            self.clients[index] = huawei_dcs.dcs_client_from_module(self.modules[index], **options)
-        return self.clients[index]
+        """The ``DCSClient`` of project ``index`` (one, whichever of the workers reading its instances asks first),
+        pooling ``pool_maxsize`` connections."""
+        with self._lock:
+            if self.clients[index] is None:
+                options = dict(pool_maxsize=self.pool_maxsize)
+                if self.sleep is not None:
+                    options['sleep'] = self.sleep
+                self.clients[index] = huawei_dcs.dcs_client_from_module(self.modules[index], **options)
+            return self.clients[index]
 
     def list(self, index):
         """The instances of project ``index`` that pass the filters (an ``ApiError`` names the project and region)."""

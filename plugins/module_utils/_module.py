@@ -325,12 +325,13 @@ class PlatformModule(AnsibleModule):
         super()._log_invocation()
 
     @contextlib.contextmanager
-    def connect(self, **options):
-        """The vendor client for this run (``options`` go to the vendor's ``connect``); always closed, and an
-        ``ApiError`` raised inside (or while connecting) becomes ``fail_json`` with the result so far."""
+    def connect(self, connect=None, **options):
+        """The vendor client for this run (``options`` go to the vendor's ``connect``, or to ``connect(module,
+        **options)`` when given: the clients of a fleet); always closed, and an ``ApiError`` raised inside (or while
+        connecting) becomes ``fail_json`` with the result so far."""
         client = None
         try:
-            client = self.connection.connect(self, **options)
+            client = (connect or self.connection.connect)(self, **options)
             yield client
         except ApiError as error:
             self.fail_from(error)

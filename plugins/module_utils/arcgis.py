@@ -17,12 +17,12 @@ import json
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._wait import Schedule, WaitTimeout, poll
+from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import run_bounded
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import (
     Connection,
     common_argument_spec,
@@ -286,20 +286,8 @@ class ArcGISClient:
             return {}
         self.token()  # one token for every worker, obtained before they start
 
-        def attempt(deployment_id):
-            try:
-                self.terminate_deployment(deployment_id)
-            except ApiError as error:
-                return deployment_id, error
-            return deployment_id, None
-
-        workers = max(1, min(int(parallel), len(ids)))
-        if workers == 1:
-            outcomes = [attempt(deployment_id) for deployment_id in ids]
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix='terminate') as pool:
-                outcomes = list(pool.map(attempt, ids))
-        return {deployment_id: error for deployment_id, error in outcomes if error is not None}
+        outcomes = run_bounded(ids, self.terminate_deployment, parallel, name='terminate')
+        return {outcome.item: outcome.error for outcome in outcomes if outcome.failed}
 
     def wait_until_not_listed(self, deployment_ids, timeout, owner=None, sleep=time.sleep, clock=time.monotonic):
         """Poll the deployment list (capped exponential backoff) until none of ``deployment_ids`` is listed.

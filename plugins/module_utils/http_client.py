@@ -199,6 +199,32 @@ def build_retry(retries):
     )
 
 
+class Gate:
+    """The time before which no request of one client is sent: when the server answers 429 (or 503 with
+    ``Retry-After``) to any request, every request of the client - in whatever thread, retries included - waits
+    until the time it asked for (or the retry's backoff) has passed, so that a pool of workers slows down instead
+    of hammering a server that asked for a pause."""
+
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self.at = 0.0
+        self.held = 0  # how many answers asked for a pause (for tests and benchmarks)
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+
+    def hold(self, seconds):
+        """No request before ``seconds`` from now."""
+        with self._lock:
+            self.held += 1
+            self.at = max(self.at, self.clock() + max(0.0, seconds))
+
+    def wait(self, limit):
+        """Wait (at most ``limit`` seconds) until requests may be sent."""
+        delay = min(self.at - self.clock(), limit)
+        if delay > 0:
+            self.sleep(delay)
+
+
 class _Watch:
     """The overall deadline of one request (its attempts, the waits between them, every byte of the answer).
 
@@ -206,8 +232,9 @@ class _Watch:
     a server that sends one byte now and then returns at once.
     """
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, gate=None):
         self.seconds = seconds
+        self.gate = gate
         self.at = time.monotonic() + seconds
         self.expired = False
         self.gave_up_wait = None  # a retry wait (seconds) that would have passed the deadline
@@ -281,6 +308,10 @@ if HAS_REQUESTS:
                     wait = new.get_retry_after(response)
                 if wait is None:
                     wait = new.get_backoff_time()
+                status = getattr(response, 'status', None)
+                if watch.gate is not None and (status == 429 or status == 503 and new.get_retry_after(response)):
+                    # The server asked for a pause: the client's other requests wait for it too.
+                    watch.gate.hold(wait)
                 if watch.expired or wait >= watch.remaining():
                     # Stop here: a status answer is returned as it is (raise_on_status is off), an error fails.
                     watch.gave_up_wait = wait
@@ -300,6 +331,8 @@ if HAS_REQUESTS:
         def request(self, *args, **kwargs):  # pylint: disable=arguments-differ
             watch = _current_watch()
             if watch is not None:
+                if watch.gate is not None:
+                    watch.gate.wait(watch.remaining())
                 watch.track(self)
                 if getattr(self, 'sock', None) is not None:
                     watch.ready = True
@@ -475,6 +508,8 @@ class HttpClient:
         self.deadline = timeout * (self.retries + 1)
         self.redact = Redactor(secrets)
         self.error_parser = error_parser
+        # Shared by every request of this client, from any thread (modules work on many instances at once).
+        self.gate = Gate()
         self.session = requests.Session()
         # No ambient credentials: with trust_env, requests would add ~/.netrc's login to any request without
         # auth of its own, replacing an Authorization header set by the task. Proxies and CA bundles from the
@@ -541,7 +576,7 @@ class HttpClient:
         kwargs['allow_redirects'] = False
         kwargs['stream'] = True
         kwargs.setdefault('proxies', requests.utils.get_environ_proxies(url))
-        watch = _Watch(self.deadline)
+        watch = _Watch(self.deadline, self.gate)
         timer = threading.Timer(self.deadline, watch.expire)
         timer.daemon = True
         _CURRENT.watch = watch

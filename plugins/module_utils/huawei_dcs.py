@@ -27,7 +27,13 @@ from ansible_collections.platform_ops.admin.plugins.module_utils._module import 
     require_url,
     warn_plain_http,
 )
-from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, id_problem
+from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import (
+    DEFAULT_PARALLEL,
+    fail_percentage_problem,
+    ids_problem,
+    parallel_problem,
+)
+from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ApiError, control_problem, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_signer import SdkHmacSha256Auth, TokenAuth
 
 DEFAULT_ENDPOINT = 'https://dcs.{region}.myhuaweicloud.com'
@@ -493,9 +499,9 @@ def endpoints(params):
     return tuple(chosen)
 
 
-def dcs_http_from_module(module):
+def dcs_http_from_module(module, pool_maxsize=10):
     """Validate the connection options and build the ``HttpClient`` for the DCS endpoint, not yet authenticated (no
-    request is sent); returns it with the IAM endpoint."""
+    request is sent), with ``pool_maxsize`` pooled connections; returns it with the IAM endpoint."""
     params = module.params
     for option in ('endpoint', 'iam_endpoint'):
         if params[option] is not None:
@@ -511,13 +517,15 @@ def dcs_http_from_module(module):
         warn_plain_http(module, iam_endpoint, 'iam_endpoint', 'the IAM password')
         warn_plain_http(module, endpoint, 'endpoint', 'the IAM token')
     secrets = [params['secret_key'], params['security_token'], params['iam_password']]
-    return http_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body), iam_endpoint
+    return http_from_module(module, endpoint, secrets=secrets, error_parser=parse_error_body,
+                            pool_maxsize=pool_maxsize), iam_endpoint
 
 
-def dcs_client_from_module(module, sleep=time.sleep):
-    """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient``."""
+def dcs_client_from_module(module, sleep=time.sleep, pool_maxsize=10):
+    """Validate the connection options, authenticate (an IAM token costs one request) and build a ``DCSClient`` whose
+    session pools ``pool_maxsize`` connections (one per worker when instances are worked on at once)."""
     params = module.params
-    http, iam_endpoint = dcs_http_from_module(module)
+    http, iam_endpoint = dcs_http_from_module(module, pool_maxsize)
     project_id = params['project_id'].strip()
     if params['access_key']:
         http.session.auth = SdkHmacSha256Auth(params['access_key'], params['secret_key'], project_id=project_id,
@@ -556,6 +564,120 @@ def filter_problem(params):
         if params.get(key) == '':
             return '%s must not be empty.' % key
     return None
+
+
+# --- many instances in one task -----------------------------------------------------------------------------
+
+INSTANCE_KEYS = ('id', 'project_id', 'region', 'endpoint')
+
+
+def many_instances_spec():
+    """The options that select many instances in one task, and how many are worked on at once (``dcs_sessions`` and
+    ``dcs_sessions_info``)."""
+    return dict(
+        instance_ids=dict(type='list', elements='str'),
+        instances=dict(type='list', elements='dict', options=dict(
+            id=dict(type='str', required=True),
+            project_id=dict(type='str'),
+            region=dict(type='str'),
+            endpoint=dict(type='str'),
+        )),
+        parallel=dict(type='int', default=DEFAULT_PARALLEL),
+        max_fail_percentage=dict(type='int', default=100),
+    )
+
+
+MANY_INSTANCES_EXCLUSIVE = [('instance_id', 'instance_ids', 'instances')]
+
+
+def entry_place(entry):
+    """The connection options an entry of ``instances`` changes, as a sorted tuple of ``(option, value)`` (empty: the
+    task's own): what it gives goes over the task's, as an entry of ``projects`` does in the inventory plugin."""
+    return tuple(sorted((key, entry[key].strip()) for key in INSTANCE_KEYS[1:] if entry.get(key)))
+
+
+def targets_problem(params):
+    """The problem with ``instance_ids``, ``instances``, ``parallel`` and ``max_fail_percentage``, or ``None``."""
+    problem = parallel_problem(params['parallel']) or fail_percentage_problem(params['max_fail_percentage'])
+    if problem:
+        return problem
+    if params['instance_ids'] is not None:
+        return ids_problem(params['instance_ids'], 'instance_ids', 'instance')
+    if params['instances'] is not None:
+        if not params['instances']:
+            return 'instances must list at least one instance ({id} with project_id, region or endpoint).'
+        for entry in params['instances']:
+            for key in INSTANCE_KEYS:
+                problem = control_problem(entry.get(key), 'instances.%s' % key)
+                if problem:
+                    return problem
+            problem = id_problem(entry['id'], 'instances.id') or \
+                id_problem(entry.get('project_id'), 'project_id of instance %s' % entry['id'])
+            if problem:
+                return problem
+            region = (entry.get('region') or '').strip()
+            if region and not REGION_PATTERN.match(region):
+                return 'The region of instance %s must be a region name such as ap-southeast-1; got %r.' % (
+                    entry['id'].strip(), entry['region'])
+        return ids_problem([entry['id'] for entry in params['instances']], 'instances.id', 'instance')
+    return None
+
+
+def targets_from_params(params):
+    """``[(instance_id, place)]`` of ``instance_ids`` or ``instances`` (see ``entry_place``), in the order given."""
+    if params['instance_ids'] is not None:
+        return [(value.strip(), ()) for value in params['instance_ids']]
+    return [(entry['id'].strip(), entry_place(entry)) for entry in params['instances']]
+
+
+class ScopedModule:
+    """A module seen with some connection options changed (the project, region and endpoint of an instance); the rest
+    (``warn``, ``fail_json``, ``no_log_values``, check mode) is the module's own."""
+
+    def __init__(self, module, place):
+        self._module = module
+        self.params = dict(module.params)
+        self.params.update(place)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+class DCSClients:
+    """One ``DCSClient`` per place the instances are in (``entry_place``), each pooling ``pool_maxsize`` connections
+    (one per worker). Every place's options are checked before any place connects (with an IAM user, connecting asks
+    IAM for a token per place)."""
+
+    def __init__(self, module, places, pool_maxsize=DEFAULT_PARALLEL, sleep=time.sleep):
+        self.scoped = {}
+        for place in places:
+            self.scoped.setdefault(place, ScopedModule(module, place))
+        if len(self.scoped) > 1:
+            for scoped in self.scoped.values():
+                dcs_http_from_module(scoped)[0].close()
+        self.clients = {}
+        try:
+            for place, scoped in self.scoped.items():
+                self.clients[place] = dcs_client_from_module(scoped, sleep=sleep, pool_maxsize=pool_maxsize)
+        except ApiError:
+            self.close()
+            raise
+
+    def __getitem__(self, place):
+        return self.clients[place]
+
+    def project_of(self, place):
+        return self.scoped[place].params['project_id'].strip()
+
+    def close(self):
+        clients, self.clients = self.clients, {}
+        for client in clients.values():
+            client.close()
+
+
+def dcs_clients_from_module(module, places, pool_maxsize=DEFAULT_PARALLEL):
+    """``DCSClients`` for the places of the instances (``PlatformModule.connect(connect=...)``)."""
+    return DCSClients(module, places, pool_maxsize)
 
 
 # How DCS modules connect (the frame of ``_module.PlatformModule``).

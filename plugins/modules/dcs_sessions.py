@@ -18,14 +18,69 @@ description:
   - With filters (O(client_addrs), O(idle_longer_than), O(name), O(db), O(cmd), O(addr_prefix)), it kills only
     the matching sessions with C(clients/kill), O(batch_size) addresses per request.
   - When no session is to be killed, nothing is sent after the scan and the task reports no change.
+  - Many instances in one task (O(instance_ids), or O(instances) with a project, region or endpoint per instance) are
+    cleaned up O(parallel) at a time over pooled connections, each as one instance is; the result of each is in
+    RV(instances). An instance that fails does not stop the others (see O(max_fail_percentage)), and the task fails
+    after all of them, naming how many failed.
 author:
   - platform_ops.admin maintainers (!UNKNOWN)
 options:
   instance_id:
     description:
       - ID of the DCS instance.
+      - Give one of O(instance_id), O(instance_ids) and O(instances).
     type: str
-    required: true
+  instance_ids:
+    description:
+      - IDs of DCS instances of O(project_id), cleaned up in one task, O(parallel) at a time; needs O(all_nodes=true).
+      - Each instance's result is in RV(instances).
+    type: list
+    elements: str
+    version_added: 2.0.0
+  instances:
+    description:
+      - DCS instances cleaned up in one task, each with its own project, region or endpoint where they differ from
+        the task's (the variables C(dcs_project_id), C(dcs_region) and C(dcs_endpoint) of the hosts of the
+        P(platform_ops.admin.dcs_instances#inventory) inventory); needs O(all_nodes=true).
+      - What an entry gives goes over the task's options, as in the inventory plugin's C(projects) - an entry's
+        O(instances[].region) selects its default endpoint only when the task has no O(endpoint) (give
+        O(instances[].endpoint) too otherwise). With an IAM user, the task asks IAM for one token per project and
+        region.
+      - Each instance's result is in RV(instances).
+    type: list
+    elements: dict
+    version_added: 2.0.0
+    suboptions:
+      id:
+        description: ID of the instance.
+        type: str
+        required: true
+      project_id:
+        description: Its project, when not the task's O(project_id).
+        type: str
+      region:
+        description: Its region, when not the task's O(region).
+        type: str
+      endpoint:
+        description: The DCS endpoint of its region, when not the task's O(endpoint) (or the region's default).
+        type: str
+  parallel:
+    description:
+      - How many instances of O(instance_ids) or O(instances) are worked on at once (scanned, waited for, killed),
+        from V(1) to V(64); each has a pooled connection of its own.
+      - When the service answers HTTP 429 (too many requests), every worker waits the time its C(Retry-After) asks for
+        (or the retry's backoff) before its next request, so the pool slows down instead of failing instances.
+    type: int
+    default: 8
+    version_added: 2.0.0
+  max_fail_percentage:
+    description:
+      - With O(instance_ids) or O(instances), once more than this percentage of the instances failed, no further
+        instance is started (those under way finish; the others are in RV(instances) with C(skipped)), as
+        Ansible's play keyword of that name stops a play. V(100) never stops early.
+    type: int
+    default: 100
+    version_added: 2.0.0
   state:
     description:
       - V(absent) kills the selected sessions.
@@ -81,7 +136,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows the addresses of the sessions per node before and after the kill.
+      - The diff shows the addresses of the sessions per node before and after the kill (per instance, by instance ID,
+        with many instances).
 notes:
   - Idempotent when the killed clients do not reconnect; a client that reconnects is a new session and
     matches again on the next run.
@@ -133,6 +189,26 @@ EXAMPLES = r'''
     client_addrs:
       - 10.0.0.5:2048
       - 10.0.0.6
+
+- name: Kill the sessions idle for an hour on many instances in one task, 16 at a time
+  platform_ops.admin.dcs_sessions:
+    region: ap-southeast-1
+    project_id: "{{ huawei_project_id }}"
+    instance_ids:
+      - 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+      - 5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f
+    all_nodes: true
+    idle_longer_than: 3600
+    parallel: 16
+    max_fail_percentage: 10
+  register: fleet_kill
+
+- name: Show what was killed on each instance
+  ansible.builtin.debug:
+    msg: "{{ item.instance_id }}: {{ item.killed | length }} of {{ item.sessions | length }} sessions killed"
+  loop: "{{ fleet_kill.instances }}"
+  loop_control:
+    label: "{{ item.instance_id }}"
 '''
 
 RETURN = r'''
@@ -165,6 +241,57 @@ job:
     begin_time: "2026-11-24T08:00:00.000Z"
     end_time: "2026-11-24T08:00:02.000Z"
     fail_reason: ""
+instances:
+  description:
+    - The result of each instance, in the order given (one entry with O(instance_id)).
+    - With O(instance_ids) or O(instances), the top-level RV(killed) and RV(sessions) are those of every instance
+      together (each session with its C(instance_id)), RV(job_id) is V(null), and the diff shows the instances that
+      have sessions to kill, by instance ID.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 2.0.0
+  contains:
+    instance_id:
+      description: ID of the instance.
+      type: str
+    project_id:
+      description: Its project.
+      type: str
+    changed:
+      description: Whether sessions of this instance were killed (or would be, in check mode).
+      type: bool
+    killed:
+      description: The addresses killed on this instance, as RV(killed).
+      type: list
+      elements: str
+    sessions:
+      description: The sessions its scan found, as RV(sessions).
+      type: list
+      elements: dict
+    job_id:
+      description: ID of its kill-all job, V(null) when none was sent.
+      type: str
+    job:
+      description: Its kill-all job as last read, when the module waited for it.
+      type: dict
+    failed:
+      description: V(true) when this instance failed; RV(instances[].msg) says why, with the error's details
+        (C(operation), C(http_status), C(error_code)...) beside it.
+      type: bool
+    skipped:
+      description: V(true) when this instance was not started because too many had failed (O(max_fail_percentage)).
+      type: bool
+    msg:
+      description: Why it failed or was skipped.
+      type: str
+  sample:
+    - instance_id: 3c49ec5e-4d42-4a4c-9d9c-6f4b7c1e0a01
+      project_id: 0605767f1a80d5762fe0c00b2ed9c1a3
+      changed: true
+      killed: ["10.0.0.5:2048"]
+      sessions: []
+      job_id: null
 sessions:
   description:
     - Every session the scan found before anything was killed, with the ID of its node in C(node_id).
@@ -185,16 +312,22 @@ sessions:
 '''
 
 from ansible_collections.platform_ops.admin.plugins.module_utils._module import PlatformModule
+from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import report_outcomes, run_bounded
 from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import ACCEPTED, ApiError, id_problem
 from ansible_collections.platform_ops.admin.plugins.module_utils.huawei_dcs import (
     DCS,
     JOB_IN_PROGRESS,
+    MANY_INSTANCES_EXCLUSIVE,
     MAX_WAIT_TIMEOUT,
+    dcs_clients_from_module,
     filter_problem,
     filters_from_params,
     kill_address,
+    many_instances_spec,
     session_filter_spec,
     session_matches,
+    targets_from_params,
+    targets_problem,
 )
 
 MAX_BATCH = 1000
@@ -205,8 +338,9 @@ OBSERVE_WINDOW = 30.0
 def own_argument_spec():
     """The module's own options (the frame adds the connection options)."""
     spec = session_filter_spec()
+    spec.update(many_instances_spec())
     spec.update(
-        instance_id=dict(type='str', required=True),
+        instance_id=dict(type='str'),
         state=dict(type='str', choices=['absent'], default='absent'),
         node_id=dict(type='str'),
         all_nodes=dict(type='bool', default=False),
@@ -224,17 +358,19 @@ def input_problem(params):
     problem = id_problem(params['node_id'], 'node_id') or id_problem(params['instance_id'], 'instance_id')
     if problem:
         return problem
+    if params['node_id'] and params['instance_id'] is None:
+        return 'node_id names a node of one instance: give it with instance_id, or all_nodes=true for many instances.'
     if params['node_id'] and params['all_nodes']:
         return 'Give either node_id or all_nodes=true, not both.'
     if not params['node_id'] and not params['all_nodes']:
         return 'Give node_id, or all_nodes=true to kill sessions on every node.'
-    if not params['instance_id'].strip():
+    if params['instance_id'] is not None and not params['instance_id'].strip():
         return 'instance_id must not be empty.'
     if not 1 <= params['batch_size'] <= MAX_BATCH:
         return 'batch_size must be between 1 and %d, got %s.' % (MAX_BATCH, params['batch_size'])
     if not 0 < params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         return 'wait_timeout must be greater than 0 and at most %d seconds, got %s.' % (MAX_WAIT_TIMEOUT, params['wait_timeout'])
-    return filter_problem(params)
+    return targets_problem(params) or filter_problem(params)
 
 
 def addresses_by_node(sessions):
@@ -251,36 +387,101 @@ def diff_of(sessions, doomed):
     return dict(before={'sessions': addresses_by_node(sessions)}, after={'sessions': addresses_by_node(after)})
 
 
-def main():
-    module = PlatformModule(DCS, own_argument_spec(), initial=dict(job_id=None, sessions=[]))
+def clean(module, client, instance_id, one_node, result, planned=None):
+    """Scan the sessions of one instance and kill those selected, as the options say, recording in ``result``
+    (``changed``, ``killed``, ``sessions``, ``job_id``, ``job``) whatever happens next; ``planned(diff)`` is told the
+    change before anything is killed. Returns that diff, or ``None`` when nothing is to be killed."""
     params = module.params
-    module.require(input_problem(params))
+    filters = filters_from_params(params)
+    node_ids = client.session_nodes(instance_id, one_node)
+    by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
+    sessions = [session for node_id in node_ids for session in by_node[node_id]]
+    result['sessions'] = sessions
+    doomed = [session for session in sessions if session_matches(session, filters)] if filters else sessions
+    if not doomed:
+        return None
+    diff = diff_of(sessions, doomed)
+    if planned is not None:
+        planned(diff)
+    if module.check_mode:
+        result.update(changed=True, killed=[kill_address(session) for session in doomed])
+        return diff
+    if filters:
+        for node_id in node_ids:
+            addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
+            for start in range(0, len(addresses), params['batch_size']):
+                killed = kill_batch(module, client, instance_id, node_id, addresses[start:start + params['batch_size']])
+                result['killed'].extend(killed)
+                result['changed'] = result['changed'] or bool(killed)
+    else:
+        kill_all(module, client, instance_id, one_node, doomed, result)
+    return diff
+
+
+def clean_one(module):
+    """``instance_id``: the module's result is the instance's, as before many instances could be given."""
+    params = module.params
     instance_id = params['instance_id'].strip()
     one_node = params['node_id'].strip() if params['node_id'] else None
-    filters = filters_from_params(params)
+    result = module.result
     # What the service killed, reported whatever happens next (the frame returns module.result on failure too).
-    module.result['killed'] = []
+    result['killed'] = []
+    result['instances'] = [dict(instance_id=instance_id, project_id=params['project_id'].strip())]
     with module.connect() as client:
-        node_ids = client.session_nodes(instance_id, one_node)
-        by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
-        sessions = [session for node_id in node_ids for session in by_node[node_id]]
-        module.result['sessions'] = sessions
-        doomed = [session for session in sessions if session_matches(session, filters)] if filters else sessions
-        if not doomed:
-            module.done()
-        module.report(changed=module.check_mode, **diff_of(sessions, doomed))
-        if module.check_mode:
-            module.done(killed=[kill_address(session) for session in doomed])
-        if filters:
-            for node_id in node_ids:
-                addresses = [kill_address(session) for session in doomed if session['node_id'] == node_id]
-                for start in range(0, len(addresses), params['batch_size']):
-                    killed = kill_batch(module, client, instance_id, node_id, addresses[start:start + params['batch_size']])
-                    module.result['killed'].extend(killed)
-                    module.mark_changed(bool(killed))
-        else:
-            kill_all(module, client, instance_id, one_node, doomed, module.result)
+        try:
+            clean(module, client, instance_id, one_node, result,
+                  planned=lambda diff: module.report(changed=module.check_mode, **diff))
+        finally:
+            # Also when it fails: the frame returns module.result with the error.
+            result['instances'][0].update((key, result[key]) for key in ('changed', 'killed', 'sessions', 'job_id', 'job')
+                                          if key in result)
     module.done()
+
+
+def clean_many(module):
+    """``instance_ids`` or ``instances``: up to ``parallel`` instances at a time, a result per instance in
+    ``instances``; an instance that fails does not stop the others (``max_fail_percentage`` aside)."""
+    params = module.params
+    targets = targets_from_params(params)
+    results = []
+    diffs = {}
+    with module.connect(connect=dcs_clients_from_module, places=[place for _id, place in targets],
+                        pool_maxsize=params['parallel']) as clients:
+        for instance_id, place in targets:
+            results.append(dict(instance_id=instance_id, project_id=clients.project_of(place), changed=False,
+                                killed=[], sessions=[], job_id=None))
+
+        def work(index):
+            instance_id, place = targets[index]
+            diff = clean(module, clients[place], instance_id, None, results[index])
+            if diff is not None:
+                diffs[index] = diff
+
+        outcomes = run_bounded(range(len(targets)), work, params['parallel'], params['max_fail_percentage'],
+                               name='dcs-instance')
+    failure = report_outcomes(outcomes, results, 'DCS instances')
+    module.result.update(
+        instances=results, job_id=None,
+        killed=[address for result in results for address in result['killed']],
+        sessions=[dict(session, instance_id=result['instance_id']) for result in results for session in result['sessions']])
+    if diffs:
+        module.report(
+            changed=any(result['changed'] for result in results),
+            before={'sessions': {targets[index][0]: diff['before']['sessions'] for index, diff in sorted(diffs.items())}},
+            after={'sessions': {targets[index][0]: diff['after']['sessions'] for index, diff in sorted(diffs.items())}})
+    module.mark_changed(any(result['changed'] for result in results))
+    if failure:
+        module.fail(failure)
+    module.done()
+
+
+def main():
+    module = PlatformModule(DCS, own_argument_spec(), initial=dict(job_id=None, sessions=[]),
+                            mutually_exclusive=MANY_INSTANCES_EXCLUSIVE, required_one_of=MANY_INSTANCES_EXCLUSIVE)
+    module.require(input_problem(module.params))
+    if module.params['instance_id'] is not None:
+        clean_one(module)
+    clean_many(module)
 
 
 def observe_window(params):

@@ -58,3 +58,55 @@ def test_errors_and_bad_input(ansible, ece):
     bad = ansible.module(INFO, ece.args(ref_id='main-kibana'))
     assert bad.result['failed'] is True and 'missing parameter(s) required by \'ref_id\': kind' in bad.result['msg']
     assert ece.sim.logged() == []
+
+
+# --- many deployments in one task ---------------------------------------------------------------------------------
+
+
+def many(ece, ids, **extra):
+    args = ece.args(deployment_ids=ids, **extra)
+    del args['deployment_id']
+    return args
+
+
+def test_many_deployments_in_one_task_one_read_each_a_failing_one_hiding_none(ansible, ece):
+    ids = ece.sim.add_fleet(12, kinds=('kibana', 'apm'), unhealthy=lambda number: ('kibana',) if number % 4 == 0 else ())
+    missing = '0' * 32
+    run = ansible.module(INFO, many(ece, ids[:6] + [missing] + ids[6:], kind='kibana', parallel=4))
+    assert run.result['failed'] is True
+    assert run.result['msg'].startswith('1 of 13 ECE deployments failed; the first error: Reading deployment %s failed'
+                                        % missing), run.result['msg']
+    deployments = run.result['deployments']
+    assert [entry['id'] for entry in deployments] == ids[:6] + [missing] + ids[6:]
+    assert deployments[6]['failed'] is True and deployments[6]['http_status'] == 404
+    read = [entry for entry in deployments if not entry.get('failed')]
+    assert [entry['resources'][0]['healthy'] for entry in read] == [number % 4 != 0 for number in range(12)]
+    assert [resource['deployment_id'] for resource in run.result['resources']] == ids
+    assert all(resource['kind'] == 'kibana' for resource in run.result['resources'])
+    assert sorted(entry['path'].rsplit('/', 1)[1] for entry in ece.sim.logged()) == sorted(ids + [missing])
+
+    ece.sim.clear_log()
+    good = ansible.module(INFO, many(ece, ids, parallel=8), check=True)
+    assert succeeded(good) and good.result['changed'] is False, good.output
+    assert len(good.result['resources']) == 24 and len(ece.sim.logged()) == 12 and ece.sim.writes() == []
+    # The single-deployment result keeps its shape, with the one entry in deployments.
+    one = ansible.module(INFO, ece.args(deployment_id=ids[0], kind='kibana'))
+    assert one.result['deployment']['id'] == ids[0] and one.result['deployments'][0]['resources'] == \
+        one.result['resources']
+
+
+def test_bad_deployment_ids_fail_before_any_request(ansible, ece):
+    cases = [
+        (dict(deployment_ids=[]), 'deployment_ids must list at least one deployment.'),
+        (dict(deployment_ids=['a1', 'a1']), 'Deployment a1 is listed twice; list each deployment once.'),
+        (dict(deployment_ids=['a1'], parallel=0), 'parallel must be between 1 and 64, got 0.'),
+        (dict(deployment_ids=['a1'], max_fail_percentage=-1), 'max_fail_percentage must be between 0 and 100, got -1.'),
+        (dict(deployment_ids=['a1'], deployment_id='a2'), 'parameters are mutually exclusive: deployment_id|deployment_ids'),
+    ]
+    for extra, message in cases:
+        args = ece.args(**extra)
+        if 'deployment_id' not in extra:
+            del args['deployment_id']
+        run = ansible.module(INFO, args)
+        assert run.result['failed'] is True and run.result['msg'] == message, (extra, run.result['msg'])
+    assert ece.sim.logged() == []

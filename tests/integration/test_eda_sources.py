@@ -172,7 +172,9 @@ def test_ece_event_within_two_poll_intervals_with_jitter_then_cancel_stops_polli
 
 
 def test_cancelled_in_the_middle_of_a_poll_the_source_stops_at_once_and_closes_its_client_after(ece):
-    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, DEPLOYMENT], interval=0.1))
+    # parallel 1: the items one after the other (with more, the reads already under way finish, and no more start).
+    source = ece_stateless_health.build(ece_args(ece, deployment_ids=[DEPLOYMENT, DEPLOYMENT], interval=0.1,
+                                                 parallel=1))
     closed = record_closes(source)
     ece.sim.add_fault(path='/api/v1/deployments/', delay=1.0, count=1)  # the first read is slow
 
@@ -409,7 +411,35 @@ def test_dcs_cancel_during_a_scan_wait_stops_the_worker_at_once(dcs):
     assert dcs.sim.logged('GET', path='/clients$') == []  # no session list read after the stop
 
 
+def test_dcs_a_parallel_poll_gives_the_events_of_a_serial_poll_sooner(dcs):
+    # 24 instances, every third one crowded; one answers 403 (its error event names it, the others are read).
+    dcs.sim.instances.clear()
+    ids = dcs.sim.add_fleet(PROJECT_ID, 24, kind='single', sessions=12, idle=lambda index: 7200 if index % 3 else 10)
+    for number, instance_id in enumerate(ids):
+        if number % 3:
+            nodes = dcs.sim.instances[instance_id]['sessions']
+            dcs.sim.instances[instance_id]['sessions'] = {node: dict(list(sessions.items())[:4])
+                                                          for node, sessions in nodes.items()}
+    dcs.sim.add_fault(path='/instances/%s/logical-nodes' % ids[5], status=403, count=-1,
+                      body={'error_code': 'DCS.4001', 'error_msg': 'No permission.'})
+    runs = {}
+    for parallel in (1, 8):
+        dcs.sim.clear_log()
+        source = dcs_sessions.build(dcs_args(dcs, instance_ids=ids, debounce=1, error_threshold=1, parallel=parallel))
+        started = time.monotonic()
+        events = polls(source, 1)
+        runs[parallel] = (events, time.monotonic() - started, len(dcs.sim.logged()))
+        stop(source)
+    (serial, serial_time, serial_requests), (pooled, pooled_time, pooled_requests) = runs[1], runs[8]
+    assert pooled == serial and pooled_requests == serial_requests
+    assert [(event['type'], event.get('instance_id')) for event in serial] == [('error', ids[5])] + [
+        ('started', instance_id) for number, instance_id in enumerate(ids) if number % 3 == 0]
+    assert pooled_time * 3 < serial_time, (pooled_time, serial_time)
+
+
 @pytest.mark.parametrize('args, message', [
+    (dict(parallel=0), 'parallel must be between 1 and 64, got 0.'),
+    (dict(parallel=65), 'parallel must be between 1 and 64, got 65.'),
     (dict(instance_ids=[]), 'instance_ids must name at least one'),
     (dict(instance_ids=['.']), 'instance_ids must be an id'),
     (dict(endpoint='https://u:pw-in-url@dcs.example.com'), 'endpoint'),

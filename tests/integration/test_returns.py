@@ -39,7 +39,7 @@ def test_an_undocumented_key_fails():
 
 
 def test_a_missing_always_key_fails_unless_the_task_failed():
-    result = dict(changed=False, job_id=None, sessions=[])
+    result = dict(changed=False, job_id=None, sessions=[], instances=[])
     assert returns.problems('dcs_sessions', result) == [
         'dcs_sessions did not return killed, which its RETURN documents as returned always']
     assert returns.problems('dcs_sessions', dict(result, failed=True, msg='x')) == []
@@ -47,7 +47,7 @@ def test_a_missing_always_key_fails_unless_the_task_failed():
 
 
 def test_a_value_of_another_type_fails():
-    found = returns.problems('dcs_sessions', dict(changed=True, job_id=None, sessions=[], killed=3))
+    found = returns.problems('dcs_sessions', dict(changed=True, job_id=None, sessions=[], instances=[], killed=3))
     assert found == ['dcs_sessions: killed is documented as list but is a int: 3']
     found = returns.problems('dcs_sessions_info', dict(INFO_RESULT, total=True))
     assert found == ['dcs_sessions_info: total is documented as int but is a bool: True']
@@ -56,7 +56,7 @@ def test_a_value_of_another_type_fails():
 
 
 def test_null_only_where_the_description_says_so():
-    assert returns.problems('dcs_sessions', dict(changed=False, job_id=None, sessions=[], killed=[])) == []
+    assert returns.problems('dcs_sessions', dict(changed=False, job_id=None, sessions=[], instances=[], killed=[])) == []
     assert returns.problems('dcs_sessions_info', dict(INFO_RESULT, total=None)) == [
         'dcs_sessions_info: total is null, but its description does not say it can be']
 

@@ -39,9 +39,32 @@ def test_dcs_session_cleanup_kills_idle_sessions_on_every_instance_then_nothing(
         assert '%s: 6 of 12 sessions killed' % instance_id in first.stdout, first.stdout
         assert all(session['idle'] < 3600 for node in dcs.sim.session_node_ids(instance_id)
                    for session in dcs.sim.sessions_of(instance_id, node))
+    # One task for both instances, at once: their scans started together.
+    scans = sorted(entry['time'] for entry in dcs.sim.logged(method='POST', path='/clients$'))
+    assert len(scans) == 4 and scans[-1] - scans[0] < 0.5, scans
     second = ansible.playbook(path)
     assert recap(second)['failed'] == 0 and recap(second)['changed'] == 0, second.output
     assert DEMO_SECRET_KEY not in first.output + second.output
+
+
+def test_dcs_session_cleanup_reports_a_failing_instance_and_cleans_up_the_others(ansible, dcs, tmp_path):
+    third = 'c3d4e5f6-0000-4000-8000-000000000003'
+    for instance_id in (FIRST, OTHER, third):
+        dcs.sim.add_instance(instance_id, kind='proxy', sessions=6, idle=lambda index: 7200 if index % 2 else 5)
+    dcs.sim.add_fault(path='/instances/%s/logical-nodes' % OTHER, status=404, count=-1,
+                      body={'error_code': 'DCS.4133', 'error_msg': 'The instance does not exist.'})
+    defaults = dict(endpoint=dcs.url, project_id=PROJECT_ID, access_key=DEMO_ACCESS_KEY, secret_key=DEMO_SECRET_KEY,
+                    ca_path=dcs.ca_file)
+    path = write_play(tmp_path, 'Clean up idle sessions', 'huawei_dcs', defaults, 'dcs_session_cleanup',
+                      dict(dcs_session_cleanup_instances=[FIRST, OTHER, third], dcs_session_cleanup_parallel=2))
+    run = ansible.playbook(path)
+    assert recap(run)['failed'] == 1, run.output
+    assert '1 of 3 DCS instances failed; the first error: Listing the nodes of DCS instance %s failed' % OTHER \
+        in run.stdout, run.stdout
+    assert 'DCS.4133' in run.stdout
+    for instance_id in (FIRST, third):
+        assert all(session['idle'] < 3600 for node in dcs.sim.session_node_ids(instance_id)
+                   for session in dcs.sim.sessions_of(instance_id, node))
 
 
 def test_ece_stateless_health_restarts_only_the_unhealthy_kibana_then_nothing(ansible, ece, tmp_path):

@@ -230,7 +230,8 @@ class HuaweiDCSSimulator(Simulator):
             self.fail_reason = str(data.pop('fail_reason'))
         for instance_id, spec in (data.pop('instances', None) or {}).items():
             self.add_instance(instance_id, kind=spec.get('kind', 'proxy'), sessions=int(spec.get('sessions', 0)),
-                              session_nodes=spec.get('session_nodes'), project_id=spec.get('project_id', PROJECT_ID))
+                              session_nodes=spec.get('session_nodes'), project_id=spec.get('project_id', PROJECT_ID),
+                              **({'name': spec['name']} if 'name' in spec else {}))
         for project_id in data.pop('projects', None) or ():
             self.projects.add(project_id)
         for spec in data.pop('fleets', None) or ():

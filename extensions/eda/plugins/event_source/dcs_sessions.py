@@ -136,6 +136,14 @@ options:
     description: Retries of a read that failed with 429, 502, 503, 504 or a connection error.
     type: int
     default: 3
+  parallel:
+    description:
+      - How many instances a poll reads at once (their scan jobs waited for together), from V(1) to V(64), over
+        pooled connections; an HTTP 429 answer slows every worker down (they wait for its C(Retry-After)).
+      - The events of a poll are those a poll that read the instances one after the other would give, in the same
+        order.
+    type: int
+    default: 8
   interval:
     description: Seconds between polls (each poll runs a session scan per node).
     type: float
@@ -231,6 +239,7 @@ SOURCE_SPEC = dict(
     idle_longer_than=dict(type='int', default=3600),
     wait_timeout=dict(type='float', default=120.0, aliases=['scan_timeout']),
     interval=dict(type='float', default=300.0),
+    parallel=dict(type='int', default=8),
 )
 
 
@@ -239,6 +248,7 @@ def build(args):
     missing options, bad ids, bad endpoints, incomplete credentials, a missing CA file, bad filters)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import _fleet, huawei_dcs
+    from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import parallel_problem
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
     args = dict(args or {})
@@ -266,6 +276,7 @@ def build(args):
                                      'instance_ids alone).' % ', '.join(chosen))
     if params['max_sessions'] < 0 or params['idle_longer_than'] < 0:
         raise events.SourceError('max_sessions and idle_longer_than must be 0 or more.')
+    module.require(parallel_problem(params['parallel']))
     if not 0 < params['wait_timeout'] <= 3600:
         raise events.SourceError('wait_timeout must be greater than 0 and at most 3600 seconds, got %s.'
                                  % params['wait_timeout'])
@@ -277,9 +288,9 @@ def build(args):
     where = {}
 
     def connect(stop):
-        return _fleet.DCSFleet(modules, sleep=events.interruptible_sleep(stop))
+        return _fleet.DCSFleet(modules, sleep=events.interruptible_sleep(stop), pool_maxsize=params['parallel'])
 
-    def read(fleet, observation, index, instance_id):
+    def read(fleet, index, instance_id, observation):
         client = fleet.connect(index)
         node_ids = client.session_nodes(instance_id)
         by_node = client.scan_sessions(instance_id, node_ids, params['wait_timeout'])
@@ -300,9 +311,10 @@ def build(args):
 
     def poll(fleet, observation):
         if not listing:
-            for instance_id in params['instance_ids']:
-                observation.attempt(instance_id, functools.partial(read, fleet, observation, 0, instance_id))
+            observation.attempt_each(params['instance_ids'], functools.partial(read, fleet, 0), params['parallel'])
             return
+        # Every project listed first, then all their instances read, parallel at a time.
+        located_ids = []
         for index, project in enumerate(fleet.projects):
             item = ('project', project['project_id'], project['region'])
             observation.attempt(item, functools.partial(list_project, fleet, index))
@@ -311,8 +323,11 @@ def build(args):
                 known = set(listed.get(index, ()))
                 observation.hold(lambda key, known=known: key[0] in known)
                 continue
-            for instance_id in listed[index]:
-                observation.attempt(instance_id, functools.partial(read, fleet, observation, index, instance_id))
+            located_ids.extend((index, instance_id) for instance_id in listed[index])
+        index_of = dict((instance_id, index) for index, instance_id in located_ids)
+        observation.attempt_each([instance_id for _index, instance_id in located_ids],
+                                 lambda instance_id, part: read(fleet, index_of[instance_id], instance_id, part),
+                                 params['parallel'])
 
     def located(fields):
         project = where.get(fields['instance_id'])

@@ -93,6 +93,13 @@ options:
     description: Retries of a read that failed with 429, 502, 503, 504 or a connection error.
     type: int
     default: 3
+  parallel:
+    description:
+      - With O(deployment_ids), how many deployments a poll reads at once (V(1) to V(64)), over pooled connections; an
+        HTTP 429 answer slows every worker down. The events are those of a poll that read them one after the other.
+      - Without O(deployment_ids), one search reads the whole fleet (its pages one after the other).
+    type: int
+    default: 8
   interval:
     description: Seconds between polls.
     type: float
@@ -183,6 +190,7 @@ NAME = 'platform_ops.admin.ece_stateless_health'
 SOURCE_SPEC = dict(
     deployment_ids=dict(type='list', elements='str'),
     kinds=dict(type='list', elements='str', choices=KINDS, default=KINDS),
+    parallel=dict(type='int', default=8),
 )
 # The filters of a search (the inventory plugin's), when no deployment_ids are given.
 SEARCH_FILTERS = ('names', 'name_prefix', 'tags', 'query')
@@ -193,6 +201,7 @@ def build(args):
     cannot work (unknown or missing options, bad ids, a bad url, no credentials, a missing CA file, bad filters)."""
     events = _events()
     from ansible_collections.platform_ops.admin.plugins.module_utils import _fleet, ece
+    from ansible_collections.platform_ops.admin.plugins.module_utils._parallel import parallel_problem
     from ansible_collections.platform_ops.admin.plugins.module_utils.http_client import id_problem
 
     spec = dict(SOURCE_SPEC, page_size=dict(type='int', default=_fleet.ECE_DEFAULT_PAGE_SIZE),
@@ -209,10 +218,11 @@ def build(args):
             raise events.SourceError('%s select the deployments to search: leave out deployment_ids to use them (or '
                                      'give deployment_ids alone).' % ', '.join(chosen))
     module.require(events.items_problem(params['kinds'], 'kinds'))
+    module.require(parallel_problem(params['parallel']))
     ece.ece_client_from_module(module).close()  # validates the connection options; sends nothing
 
     def connect(_stop):
-        return ece.ece_client_from_module(module, pool_maxsize=2)
+        return ece.ece_client_from_module(module, pool_maxsize=params['parallel'])
 
     def observe(observation, deployment_id, deployment):
         for kind in params['kinds']:
@@ -223,7 +233,7 @@ def build(args):
                 if _fleet.is_unhealthy(summary):
                     observation.conditions[key] = detail(summary)
 
-    def read(client, observation, deployment_id):
+    def read(client, deployment_id, observation):
         observe(observation, deployment_id, client.get_deployment(deployment_id, kinds=params['kinds']))
 
     def search(client, observation):
@@ -234,8 +244,7 @@ def build(args):
         if searching:
             observation.attempt('search', functools.partial(search, client, observation))
             return
-        for deployment_id in params['deployment_ids']:
-            observation.attempt(deployment_id, functools.partial(read, client, observation, deployment_id))
+        observation.attempt_each(params['deployment_ids'], functools.partial(read, client), params['parallel'])
 
     def describe(key):
         return dict(deployment_id=key[0], kind=key[1], ref_id=key[2])

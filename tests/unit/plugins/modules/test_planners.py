@@ -143,7 +143,7 @@ def test_command_table_is_complete():
 def dcs_params(**extra):
     params = dict(instance_id='i-1', node_id='n1', all_nodes=False, batch_size=100, wait_timeout=300,
                   client_addrs=None, idle_longer_than=None, name=None, db=None, cmd=None, addr_prefix=None,
-                  clean_cache=True)
+                  clean_cache=True, instance_ids=None, instances=None, parallel=8, max_fail_percentage=100)
     params.update(extra)
     return params
 
