@@ -14,6 +14,11 @@ export ANSIBLE_INVENTORY_UNPARSED_WARNING := 0
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
+# Python may write its bytecode caches (__pycache__, ignored by git and by the collection build) even where the
+# environment says not to (some CI images set PYTHONDONTWRITEBYTECODE): without them every pytest process, and every
+# ansible-playbook the suite starts, compiles the same sources again, and pytest rewrites every test module's asserts
+# again, in each of the seven processes of each suite (about 80 CPU-seconds of a second make test on 2 cores).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-parts venv install pytest fault-table sanity matrix lint changelog-lint galaxy-check docs docs-check bench clean
 # The matrix entries' venv targets name no file: make must not treat them as intermediate files to delete.
@@ -95,11 +100,13 @@ VENV_$(MAIN_CORE) := $(CURDIR)/$(VENV)
 # The whole suite (unit, module and integration tests against the simulators, playbook runs included) runs once,
 # on the newest release this machine has the Python for (SUITE_CORE), or else on .venv's. Every other entry runs the
 # in-process part (make matrix). pytest spreads it over PYTEST_WORKERS processes: most tests wait (for simulated
-# jobs, plans and subprocesses) far longer than they compute, so the default is three workers per core. Each run
+# jobs, plans and subprocesses) far longer than they compute, so the default is three workers per core. A worker
+# that runs out of tests takes some of another's (worksteal): with tests from milliseconds to half a minute long, the
+# default (each worker keeps the tests it was given) left one worker running the last 26 alone for 48 s. Each run
 # keeps its temporary files under .build (runs may overlap).
 SUITE_CORE := $(firstword $(FOUND) $(MAIN_CORE))
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
-PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) tests/unit tests/integration
+PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal tests/unit tests/integration
 PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
 pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
 	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(VENV_$(SUITE_CORE)))"
@@ -110,11 +117,12 @@ pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SU
 # FIRST: within make test, the other parts wait for what the whole suite needs, so that the suite starts as soon as
 # it can (when two other parts got both job slots first, it started minutes late); alone, a part waits for nothing
 # it does not need.
-# The same for each entry's in-process suite, after its sanity: sanity runs on one core for a minute or two, the
-# in-process suites spread over both, so those fill the end of the run rather than a lone sanity.
+# The matrix's in-process suites run beside the whole suite, and every sanity run after them: the in-process suites
+# mostly wait (about half a core each), so at the end of the run they left a quarter of the cores idle, where the
+# sanity runs and the short checks, each one process computing on one core, keep both busy.
 ifeq ($(MAKECMDGOALS),test-parts)
 FIRST := install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
-$(foreach core,$(filter-out $(SUITE_CORE),$(ENTRIES)),$(eval fast-$(core): | sanity-$(core)))
+$(foreach core,$(ENTRIES),$(eval sanity-$(core): | $(addprefix fast-,$(filter-out $(SUITE_CORE),$(ENTRIES)))))
 endif
 $(foreach part,lint changelog-lint galaxy-check docs $(addprefix matrix-venv-,$(filter-out $(SUITE_CORE),$(FOUND))),\
 	$(eval $(part): | $(FIRST)))
@@ -144,7 +152,7 @@ sanity: venv
 # Every entry runs sanity in its own venv, and every entry but SUITE_CORE the in-process part of the suite (tests
 # that run ansible-playbook skip there). Fault records go to .build, so the Reliability page stays the whole
 # suite's.
-matrix: $(addprefix sanity-,$(ENTRIES)) $(addprefix fast-,$(filter-out $(SUITE_CORE),$(ENTRIES))) \
+matrix: $(addprefix fast-,$(filter-out $(SUITE_CORE),$(ENTRIES))) $(addprefix sanity-,$(ENTRIES)) \
 	$(addprefix skipped-,$(MISSING))
 
 matrix-venv-$(MAIN_CORE): venv

@@ -28,11 +28,13 @@ def test_kill_all_on_a_node_waits_for_the_job_then_is_unchanged(ansible, dcs):
     job = dcs.sim.jobs[first.result['job_id']]
     polls = [entry['time'] for entry in dcs.sim.logged(method='GET', path='/jobs/')
              if entry['path'].endswith(first.result['job_id'])]
-    assert polls[-1] >= job['done_at'] and len(polls) >= 2
-    assert polls[-1] - job['done_at'] <= polls[-1] - polls[-2]
+    assert polls[-1] >= job['done_at'] and all(poll < job['done_at'] for poll in polls[:-1]), (polls, job)
+    if len(polls) >= 2:
+        assert polls[-1] - job['done_at'] <= polls[-1] - polls[-2]
     # ...which any schedule satisfies; the short first delay and backoff are what make it quick: polls at
-    # about 0.5 s and 1.25 s after the job started, the second one seeing the 0.6 s job done.
-    assert len(polls) == 2 and polls[-1] - job['created'] <= 1.25 + 1.0, (polls, job['created'])
+    # about 0.5 s and 1.25 s after the job started, the second one seeing the 0.6 s job done (on a loaded machine
+    # the module may start late enough for the first one to see it done: once, make test's 5 suites at a time did).
+    assert len(polls) <= 2 and polls[-1] - job['created'] <= 1.25 + 1.0, (polls, job['created'])
 
     dcs.sim.clear_log()
     second = ansible.module(SESSIONS, dcs.args(node_id=node))
