@@ -123,15 +123,17 @@ def test_every_answer_the_simulator_can_give_matches_the_spec(checker, ece):
     client('GET', '', show_plan_logs=True, show_plan_history=True, show_metadata=False)
     client.session.get(ece.url + '/api/v1/deployments/multi', timeout=10, verify=ece.ca_file)
     # A restart through its phases, with logs, then a 422 while it is pending, then cancel_pending. Its plan is
-    # slow enough for every phase to be read on a loaded machine too (reads may take a good part of a second).
-    slow = 2.4
+    # slow enough, and read often enough until it ends, for every phase (1.2 s each) to be read on a loaded machine
+    # too: reads may take a good part of a second, and with 0.4 s between them a phase of 0.8 s once went unread.
+    slow = 3.6
     sim.configure(plan_duration=slow)
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=False)
+    ends = time.time() + slow + 0.3
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=False)
-    for _poll in range(7):
+    while time.time() < ends:
         client('GET', '/kibana/main-kibana', show_plan_logs=True)
         client('GET', '', show_plan_logs=True)
-        time.sleep(slow / 6)
+        time.sleep(slow / 24)
     client('POST', '/kibana/main-kibana/_restart', cancel_pending=True)
     client('DELETE', '/kibana/main-kibana/plan/pending', ignore_missing=False)
     client('DELETE', '/kibana/main-kibana/plan/pending', ignore_missing=False)  # 400: none pending
