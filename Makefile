@@ -106,6 +106,9 @@ VENV_$(MAIN_CORE) := $(CURDIR)/$(VENV)
 # keeps its temporary files under .build (runs may overlap).
 SUITE_CORE := $(firstword $(FOUND) $(MAIN_CORE))
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
+# The matrix's in-process suites run beside the whole suite, where their length matters less than what their
+# workers cost to start (each collects every test and starts its simulators): two workers a core.
+FAST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal tests/unit tests/integration
 PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
 pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
@@ -163,7 +166,7 @@ matrix-venv-%:
 fast-%: install $(AWX_COLLECTIONS)/.installed matrix-venv-% | $(FIRST)
 	@echo "matrix: ansible-core $* on Python $(PY_$*) ($(VENV_$*)), in-process suite"
 	PLATFORM_OPS_FAST_ONLY=1 PLATFORM_OPS_MATRIX=$* $(PYTEST_ENV) PLATFORM_OPS_FAULT_MATRIX=$(BUILD)/fault-matrix-$*.json \
-		$(VENV_$*)/bin/python $(PYTEST) --basetemp=$(BUILD)/pytest-$*
+		$(VENV_$*)/bin/python $(PYTEST) -n $(FAST_WORKERS) --basetemp=$(BUILD)/pytest-$*
 
 sanity-%: matrix-venv-% | $(FIRST)
 	@echo "matrix: ansible-core $* on Python $(PY_$*), sanity"
