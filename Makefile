@@ -109,11 +109,11 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
 # The matrix's in-process suites run beside the whole suite, where their length matters less than what their
 # workers cost to start (each collects every test and starts its simulators): two workers a core.
 FAST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-PYTEST = -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal tests/unit tests/integration
+PYTEST = -m pytest -q -p no:cacheprovider --dist worksteal tests/unit tests/integration
 PYTEST_ENV = PLATFORM_OPS_COLLECTIONS_PATH=$(COLLECTIONS) PLATFORM_OPS_AWX_COLLECTIONS_PATH=$(AWX_COLLECTIONS)
 pytest: install $(AWX_COLLECTIONS)/.installed $(EDA)/.installed matrix-venv-$(SUITE_CORE)
 	@echo "pytest: the whole suite on ansible-core $(SUITE_CORE) ($(VENV_$(SUITE_CORE)))"
-	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(VENV_$(SUITE_CORE))/bin/python $(PYTEST) \
+	$(PYTEST_ENV) PLATFORM_OPS_RULEBOOK_VENV=$(EDA) $(VENV_$(SUITE_CORE))/bin/python $(PYTEST) -n $(PYTEST_WORKERS) \
 		--basetemp=$(BUILD)/pytest-suite
 	$(BIN)/python tools/fault_table.py --check
 

@@ -13,6 +13,7 @@ describe (``host``) the fleet.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 
@@ -66,22 +67,22 @@ class FleetInventory(BaseInventoryPlugin, Constructable, Cacheable):
         self.secrets.update(module.no_log_values)
         return module
 
+    @abc.abstractmethod
     def validate(self, given):
         """Check ``given`` (the options the file sets) before any request; return what ``records`` needs."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def identity(self, fleet):
         """What selects the records (never a secret): the cache key is made from it."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def records(self, fleet):
         """``(records, complete)``: the hosts' data (JSON, no secret: it goes to the cache) and whether every part of
         the fleet answered (an incomplete listing is not cached)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def host(self, record):
         """``(hostname, identity, variables, groups)`` of a record (``identity`` names it in an error)."""
-        raise NotImplementedError
 
     def close(self, fleet):
         """Release what ``validate`` built (its HTTP clients), whether or not the records came from the cache."""
